@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// `wclayer`: the command line over the same library functions the RPC methods call.
+// Each command group lives in src/cli/commands/<name>.ts; add it to the list below.
+
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { isWcError } from '../errors.js';
+import { serveCommand } from './commands/serve.js';
+import { versionCommand } from './commands/version.js';
+
+const commands = [serveCommand, versionCommand];
+
+export async function main(argv: string[]): Promise<void> {
+  let cli = yargs(argv)
+    .scriptName('wclayer')
+    .usage('$0 <command> [options]\n\nWindows container image layers without a container daemon: tar, CimFS, legacy layers, registry hives.')
+    .strict()
+    .demandCommand(1, 'Name a command; see the list above.')
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .epilogue('Run `wclayer <command> --help` for a command\'s options. Logs go to stderr; set WCLAYER_LOG_LEVEL=debug for more.')
+    .fail((msg, err, y) => {
+      if (err) throw err;
+      y.showHelp('error');
+      process.stderr.write(`\n${msg}\n`);
+      process.exit(2);
+    });
+  for (const c of commands) cli = cli.command(c as never);
+  await cli.parseAsync();
+}
+
+main(hideBin(process.argv)).catch((e: unknown) => {
+  if (isWcError(e)) {
+    const where = e.data.path ?? e.data.entry ?? e.data.key;
+    process.stderr.write(`wclayer: ${e.code}: ${e.message}${where && !e.message.includes(String(where)) ? ` (${where})` : ''}\n`);
+    process.exit(e.code === 'InvalidArgument' ? 2 : 1);
+  }
+  process.stderr.write(`wclayer: ${(e as Error)?.message ?? e}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,6 @@
+// Every area's methods, in one list. Add an area here with one line.
+
+import type { RpcMethod } from '../method.js';
+import { backendMethods } from './backend.js';
+
+export const areaMethods: RpcMethod[] = [...backendMethods];

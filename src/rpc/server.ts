@@ -1,0 +1,117 @@
+// The JSON-RPC server: vscode-jsonrpc over a pair of streams (stdin/stdout in production).
+// Registers every area's methods, maps errors to codes, wires progress and cancellation, and
+// handles the shutdown/exit lifecycle.
+
+import type { Readable, Writable } from 'node:stream';
+import {
+  createMessageConnection,
+  ResponseError,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type CancellationToken,
+  type MessageConnection,
+  type ProgressToken,
+} from 'vscode-jsonrpc/node';
+import { isWcError } from '../errors.js';
+import { logger } from '../log.js';
+import { StripLeadingBom } from './bom.js';
+import { METHOD_NOT_FOUND, RPC_ERROR_CODE } from './codes.js';
+import type { RpcMethod } from './method.js';
+import { areaMethods } from './methods/index.js';
+import { initializeMethod } from './methods/backend.js';
+import { ParamReader } from './params.js';
+import { ProgressReporter } from './progress.js';
+
+const log = logger('rpc');
+
+export interface ServerOptions {
+  input: Readable;
+  output: Writable;
+  methods?: RpcMethod[];
+}
+
+export interface Server {
+  connection: MessageConnection;
+  /** Resolves with the exit code when the client sent `exit` or closed the input. */
+  closed: Promise<number>;
+}
+
+/** Converts anything thrown by a handler into the error the client sees. */
+export function toResponseError(e: unknown, method: string, signal?: AbortSignal): ResponseError<unknown> {
+  if (e instanceof ResponseError) return e;
+  if (isWcError(e)) {
+    return new ResponseError(RPC_ERROR_CODE[e.code], e.message, { code: e.code, ...e.data });
+  }
+  if (signal?.aborted || (e as Error)?.name === 'AbortError') {
+    return new ResponseError(RPC_ERROR_CODE.Cancelled, `${method} was cancelled`, { code: 'Cancelled' });
+  }
+  const err = e as Error;
+  log.error(`${method} failed unexpectedly: ${err?.stack ?? String(e)}`);
+  return new ResponseError(RPC_ERROR_CODE.Internal, `${method} failed: ${err?.message ?? String(e)}`, { code: 'Internal' });
+}
+
+function progressTokenOf(params: unknown): ProgressToken | undefined {
+  if (!params || typeof params !== 'object') return undefined;
+  const p = params as Record<string, unknown>;
+  const t = p.progressToken ?? p.workDoneToken;
+  return typeof t === 'string' || typeof t === 'number' ? t : undefined;
+}
+
+function abortSignalFrom(token: CancellationToken): AbortSignal {
+  const controller = new AbortController();
+  if (token.isCancellationRequested) controller.abort();
+  else token.onCancellationRequested(() => controller.abort());
+  return controller.signal;
+}
+
+export function startServer(options: ServerOptions): Server {
+  const input = options.input.pipe(new StripLeadingBom());
+  const connection = createMessageConnection(new StreamMessageReader(input), new StreamMessageWriter(options.output));
+
+  const methods = [...(options.methods ?? areaMethods)];
+  const names = (): string[] => ['shutdown', ...methods.map((m) => m.name)].sort();
+  methods.push(initializeMethod(names));
+
+  for (const m of methods) {
+    connection.onRequest(m.name, async (params: unknown, token: CancellationToken) => {
+      const started = Date.now();
+      const signal = abortSignalFrom(token);
+      const progress = new ProgressReporter(connection, progressTokenOf(params), m.name);
+      try {
+        const result = await m.handler(new ParamReader(params, m.name, m.params), { signal, progress });
+        log.debug(`${m.name} done in ${Date.now() - started} ms`);
+        return result ?? null;
+      } catch (e) {
+        const re = toResponseError(e, m.name, signal);
+        log.debug(`${m.name} failed in ${Date.now() - started} ms: ${re.code} ${re.message}`);
+        throw re;
+      } finally {
+        progress.end();
+      }
+    });
+  }
+
+  let shutdownRequested = false;
+  let resolveClosed!: (code: number) => void;
+  const closed = new Promise<number>((resolve) => (resolveClosed = resolve));
+
+  connection.onRequest('shutdown', () => {
+    shutdownRequested = true;
+    log.info('shutdown requested');
+    return null;
+  });
+  connection.onNotification('exit', () => {
+    // LSP convention: exit without a prior shutdown is an abnormal end.
+    resolveClosed(shutdownRequested ? 0 : 1);
+  });
+  // Anything else is a method this backend does not have: version skew, or a typo.
+  connection.onRequest((method: string) => {
+    throw new ResponseError(METHOD_NOT_FOUND, `unknown method '${method}'`, { code: 'NotFound', method });
+  });
+  connection.onNotification((method: string) => log.debug(`ignored notification ${method}`));
+  connection.onError(([error]: [Error, unknown, unknown]) => log.error(`protocol error: ${error.message}`));
+  connection.onClose(() => resolveClosed(0));
+
+  connection.listen();
+  return { connection, closed };
+}
