@@ -3,6 +3,7 @@
 // shell: read params, call the library function, return plain JSON.
 
 import type { ParamReader } from './params.js';
+import type { ItemSink } from './items.js';
 import type { ProgressReporter } from './progress.js';
 
 export interface MethodContext {
@@ -10,6 +11,11 @@ export interface MethodContext {
   signal: AbortSignal;
   /** Sends $/progress to the token the client passed as `progressToken` (no-op without one). */
   progress: ProgressReporter;
+  /**
+   * Streams result objects as `$/items` notifications to the client's `itemToken`. When the
+   * client passed none (`items.active` is false), return the objects in the response instead.
+   */
+  items: ItemSink;
 }
 
 export interface RpcMethod {
@@ -17,7 +23,7 @@ export interface RpcMethod {
   name: string;
   /** One line, shown by `wclayer serve --list-methods` and in errors. */
   summary: string;
-  /** The parameter names the method accepts (besides progressToken). */
+  /** The parameter names the method accepts (besides progressToken and itemToken). */
   params: readonly string[];
   handler(params: ParamReader, ctx: MethodContext): unknown | Promise<unknown>;
 }

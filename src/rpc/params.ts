@@ -3,7 +3,7 @@
 import { WcError } from '../errors.js';
 
 /** Keys every method accepts besides its own. */
-const COMMON_KEYS = new Set(['progressToken', 'workDoneToken']);
+const COMMON_KEYS = new Set(['progressToken', 'workDoneToken', 'itemToken']);
 
 function bad(name: string, expected: string, value: unknown): WcError {
   const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;

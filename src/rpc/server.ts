@@ -15,6 +15,7 @@ import {
 import { isWcError } from '../errors.js';
 import { logger } from '../log.js';
 import { StripLeadingBom } from './bom.js';
+import { ItemSink } from './items.js';
 import { METHOD_NOT_FOUND, RPC_ERROR_CODE } from './codes.js';
 import type { RpcMethod } from './method.js';
 import { areaMethods } from './methods/index.js';
@@ -50,11 +51,14 @@ export function toResponseError(e: unknown, method: string, signal?: AbortSignal
   return new ResponseError(RPC_ERROR_CODE.Internal, `${method} failed: ${err?.message ?? String(e)}`, { code: 'Internal' });
 }
 
-function progressTokenOf(params: unknown): ProgressToken | undefined {
+function tokenOf(params: unknown, ...keys: string[]): ProgressToken | undefined {
   if (!params || typeof params !== 'object') return undefined;
   const p = params as Record<string, unknown>;
-  const t = p.progressToken ?? p.workDoneToken;
-  return typeof t === 'string' || typeof t === 'number' ? t : undefined;
+  for (const k of keys) {
+    const t = p[k];
+    if (typeof t === 'string' || typeof t === 'number') return t;
+  }
+  return undefined;
 }
 
 function abortSignalFrom(token: CancellationToken): AbortSignal {
@@ -76,9 +80,11 @@ export function startServer(options: ServerOptions): Server {
     connection.onRequest(m.name, async (params: unknown, token: CancellationToken) => {
       const started = Date.now();
       const signal = abortSignalFrom(token);
-      const progress = new ProgressReporter(connection, progressTokenOf(params), m.name);
+      const progress = new ProgressReporter(connection, tokenOf(params, 'progressToken', 'workDoneToken'), m.name);
+      const items = new ItemSink(connection, tokenOf(params, 'itemToken'));
       try {
-        const result = await m.handler(new ParamReader(params, m.name, m.params), { signal, progress });
+        const result = await m.handler(new ParamReader(params, m.name, m.params), { signal, progress, items });
+        await items.flush();
         log.debug(`${m.name} done in ${Date.now() - started} ms`);
         return result ?? null;
       } catch (e) {
