@@ -30,7 +30,8 @@ export class ProgressReporter {
 
   private send(value: WorkDoneProgressValue): void {
     if (this.token === undefined) return;
-    void this.connection.sendProgress(progressType, this.token, value);
+    // Progress is advisory: a client that went away must not fail the work itself.
+    this.connection.sendProgress(progressType, this.token, value).catch(() => undefined);
   }
 
   begin(p: Progress = {}): void {

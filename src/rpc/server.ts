@@ -2,7 +2,7 @@
 // Registers every area's methods, maps errors to codes, wires progress and cancellation, and
 // handles the shutdown/exit lifecycle.
 
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import {
   createMessageConnection,
   ResponseError,
@@ -61,25 +61,31 @@ function tokenOf(params: unknown, ...keys: string[]): ProgressToken | undefined 
   return undefined;
 }
 
-function abortSignalFrom(token: CancellationToken): AbortSignal {
+function abortControllerFrom(token: CancellationToken): AbortController {
   const controller = new AbortController();
   if (token.isCancellationRequested) controller.abort();
   else token.onCancellationRequested(() => controller.abort());
-  return controller.signal;
+  return controller;
 }
 
 export function startServer(options: ServerOptions): Server {
-  const input = options.input.pipe(new StripLeadingBom());
+  // The connection only sees the end of input once in-flight requests have unwound (see below),
+  // so their last progress, items and responses can still be written.
+  const input = new PassThrough();
+  options.input.pipe(new StripLeadingBom()).pipe(input, { end: false });
   const connection = createMessageConnection(new StreamMessageReader(input), new StreamMessageWriter(options.output));
 
   const methods = [...(options.methods ?? areaMethods)];
   const names = (): string[] => ['shutdown', ...methods.map((m) => m.name)].sort();
   methods.push(initializeMethod(names));
 
+  const inFlight = new Set<AbortController>();
   for (const m of methods) {
     connection.onRequest(m.name, async (params: unknown, token: CancellationToken) => {
       const started = Date.now();
-      const signal = abortSignalFrom(token);
+      const controller = abortControllerFrom(token);
+      const signal = controller.signal;
+      inFlight.add(controller);
       const progress = new ProgressReporter(connection, tokenOf(params, 'progressToken', 'workDoneToken'), m.name);
       const items = new ItemSink(connection, tokenOf(params, 'itemToken'));
       try {
@@ -93,6 +99,7 @@ export function startServer(options: ServerOptions): Server {
         throw re;
       } finally {
         progress.end();
+        inFlight.delete(controller);
       }
     });
   }
@@ -117,6 +124,22 @@ export function startServer(options: ServerOptions): Server {
   connection.onNotification((method: string) => log.debug(`ignored notification ${method}`));
   connection.onError(([error]: [Error, unknown, unknown]) => log.error(`protocol error: ${error.message}`));
   connection.onClose(() => resolveClosed(0));
+
+  // End of input means the client is gone (PowerShell closed the pipe, Remove-Module). Requests
+  // already read are still answered; running ones are cancelled so they clean up their staged
+  // files; then the connection closes and the process can exit.
+  options.input.on('end', () => {
+    log.debug(`input closed with ${inFlight.size} request(s) running`);
+    let idle = 0;
+    const poll = setInterval(() => {
+      for (const c of inFlight) c.abort();
+      idle = inFlight.size === 0 ? idle + 1 : 0;
+      if (idle >= 3) {
+        clearInterval(poll);
+        input.end();
+      }
+    }, 10);
+  });
 
   connection.listen();
   return { connection, closed };

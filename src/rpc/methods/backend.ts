@@ -49,7 +49,7 @@ export const backendMethods: RpcMethod[] = [
   }),
   defineMethod({
     name: 'backend/wait',
-    summary: 'waits in steps, reporting progress; checks progress and cancellation end to end',
+    summary: 'waits in steps with progress (and one streamed item per step); checks progress, items and cancellation end to end',
     params: ['steps', 'stepMs'],
     handler: async (p, ctx) => {
       const steps = p.optionalNumber('steps', { min: 0, max: 100000, integer: true }) ?? 10;
@@ -59,6 +59,7 @@ export const backendMethods: RpcMethod[] = [
         throwIfCancelled(ctx.signal, `backend/wait (step ${i} of ${steps})`);
         await delay(stepMs);
         ctx.progress.report({ entriesDone: i + 1, entriesTotal: steps, message: `step ${i + 1}` });
+        await ctx.items.push({ step: i + 1 });
       }
       ctx.progress.end({ entriesDone: steps, entriesTotal: steps });
       return { steps };
