@@ -62,25 +62,28 @@ const EXACT_RIGHTS: ReadonlyArray<readonly [string, number]> = [
   ['KX', 0x00020019],
 ];
 
-/** Single-bit aliases (generic, standard and directory-service rights), in the order written. */
+/**
+ * Single-bit aliases (directory-service, standard and generic rights) in ascending bit order,
+ * the order Windows writes them (e.g. `sc sdshow` prints "CCLCSWRPWPDTLOCRRC", Get-Acl "GXGR").
+ */
 const BIT_RIGHTS: ReadonlyArray<readonly [string, number]> = [
-  ['GA', 0x10000000],
-  ['GR', 0x80000000],
-  ['GW', 0x40000000],
-  ['GX', 0x20000000],
-  ['RC', 0x00020000],
-  ['SD', 0x00010000],
-  ['WD', 0x00040000],
-  ['WO', 0x00080000],
-  ['RP', 0x00000010],
-  ['WP', 0x00000020],
   ['CC', 0x00000001],
   ['DC', 0x00000002],
   ['LC', 0x00000004],
   ['SW', 0x00000008],
-  ['LO', 0x00000080],
+  ['RP', 0x00000010],
+  ['WP', 0x00000020],
   ['DT', 0x00000040],
+  ['LO', 0x00000080],
   ['CR', 0x00000100],
+  ['SD', 0x00010000],
+  ['RC', 0x00020000],
+  ['WD', 0x00040000],
+  ['WO', 0x00080000],
+  ['GA', 0x10000000],
+  ['GX', 0x20000000],
+  ['GW', 0x40000000],
+  ['GR', 0x80000000],
 ];
 
 /** Mandatory-label policy bits (ML ACEs). */
@@ -176,8 +179,9 @@ class SddlReader {
   peek(s: string): boolean {
     return this.text.startsWith(s, this.pos);
   }
+  /** Case-insensitive, like the rest of the grammar here. */
   take(s: string): boolean {
-    if (!this.peek(s)) return false;
+    if (this.text.slice(this.pos, this.pos + s.length).toUpperCase() !== s) return false;
     this.pos += s.length;
     return true;
   }
@@ -192,7 +196,7 @@ function parseSid(r: SddlReader, text: string, at: number): Sid {
 /** Owner/group: "S-1-..." runs until the next section; an alias is two letters. */
 function readSidToken(r: SddlReader): Sid {
   const at = r.pos;
-  const m = /^S-\d+-(0x[0-9A-Fa-f]+|\d+)(-\d+)*/i.exec(r.text.slice(r.pos)) ?? /^[A-Za-z]{2}/.exec(r.text.slice(r.pos));
+  const m = /^S-\d+-(0x[0-9A-Fa-f]{12}|\d+)(-\d+)*/i.exec(r.text.slice(r.pos)) ?? /^[A-Za-z]{2}/.exec(r.text.slice(r.pos));
   if (!m) r.fail('expected a SID', at);
   r.pos += m[0].length;
   return parseSid(r, m[0], at);
