@@ -127,7 +127,7 @@ test('empty DACL, empty SACL, flags on each', () => {
 });
 
 test('object ACEs with both GUIDs; alarm and scoped-policy ACEs', () => {
-  const s = 'D:(OD;CI;RPWP;bf967aba-0de6-11d0-a285-00aa003049e2;6da8a4ff-0e52-11d0-a286-00aa003049e2;S-1-5-21-1-2-3-500)S:(AL;FA;FW;;;WD)(SP;;;;;S-1-17-1)(OU;SA;CR;;bf967aba-0de6-11d0-a285-00aa003049e2;AU)';
+  const s = 'D:(OD;CI;RPWP;bf967aba-0de6-11d0-a285-00aa003049e2;6da8a4ff-0e52-11d0-a286-00aa003049e2;S-1-5-21-1-2-3-500)S:(AL;FA;FW;;;WD)(SP;;;;;S-1-17-1)(TL;;0x20;;;S-1-19-512-4096)(OU;SA;CR;;bf967aba-0de6-11d0-a285-00aa003049e2;AU)';
   assert.equal(sdToSddl(sddlToSd(s)), s);
 });
 
@@ -240,7 +240,7 @@ const sdArb: fc.Arbitrary<SecurityDescriptor> = fc
     owner: fc.option(sidArb, { nil: undefined }),
     group: fc.option(sidArb, { nil: undefined }),
     dacl: fc.option(fc.option(aclArb([0, 1], [5, 6]), { nil: null }), { nil: undefined }),
-    sacl: fc.option(fc.option(aclArb([2, 3, 0x11, 0x13], [7, 8]), { nil: null }), { nil: undefined }),
+    sacl: fc.option(fc.option(aclArb([2, 3, 0x11, 0x13, 0x14], [7, 8]), { nil: null }), { nil: undefined }),
     dflags: aclFlagBits(SD_CONTROL.DACL_PROTECTED, SD_CONTROL.DACL_AUTO_INHERIT_REQ, SD_CONTROL.DACL_AUTO_INHERITED),
     sflags: aclFlagBits(SD_CONTROL.SACL_PROTECTED, SD_CONTROL.SACL_AUTO_INHERIT_REQ, SD_CONTROL.SACL_AUTO_INHERITED),
   })

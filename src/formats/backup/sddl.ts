@@ -5,7 +5,7 @@
 //   O:<sid> G:<sid> D:<flags>(ace)(ace)... S:<flags>(ace)...
 //   ace = (type;flags;rights;object_guid;inherit_object_guid;sid)
 //
-// Supported ACE types: A D AU AL OA OD OU OL ML SP. Conditional (callback) ACEs and resource
+// Supported ACE types: A D AU AL OA OD OU OL ML SP TL. Conditional (callback) ACEs and resource
 // attributes have an expression language of their own; descriptors holding them are reported
 // as Unsupported when rendered, and such ACE strings are rejected when parsed.
 
@@ -35,6 +35,7 @@ const ACE_TYPES: ReadonlyArray<readonly [string, number]> = [
   ['OL', ACE_TYPE.SYSTEM_ALARM_OBJECT],
   ['ML', ACE_TYPE.SYSTEM_MANDATORY_LABEL],
   ['SP', ACE_TYPE.SYSTEM_SCOPED_POLICY_ID],
+  ['TL', ACE_TYPE.SYSTEM_PROCESS_TRUST_LABEL],
 ];
 const OBJECT_ACE_TYPES = new Set<number>([0x05, 0x06, 0x07, 0x08]);
 
@@ -101,6 +102,8 @@ function unsupported(message: string): WcError {
 
 function formatRights(mask: number, type: number): string {
   if (mask === 0) return '';
+  // trust-label masks are not file rights: keep them numeric
+  if (type === ACE_TYPE.SYSTEM_PROCESS_TRUST_LABEL) return `0x${(mask >>> 0).toString(16)}`;
   const bitTable = type === ACE_TYPE.SYSTEM_MANDATORY_LABEL ? LABEL_RIGHTS : BIT_RIGHTS;
   if (type !== ACE_TYPE.SYSTEM_MANDATORY_LABEL) {
     const exact = EXACT_RIGHTS.find(([, v]) => v === mask);

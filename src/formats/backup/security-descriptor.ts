@@ -48,6 +48,8 @@ export const ACE_TYPE = {
   SYSTEM_MANDATORY_LABEL: 0x11,
   SYSTEM_RESOURCE_ATTRIBUTE: 0x12,
   SYSTEM_SCOPED_POLICY_ID: 0x13,
+  SYSTEM_PROCESS_TRUST_LABEL: 0x14,
+  ACCESS_FILTER: 0x15,
 } as const;
 
 export const ACE_FLAG = {
@@ -62,7 +64,7 @@ export const ACE_FLAG = {
 } as const;
 
 /** ACE types whose body is AccessMask + SID (+ optional application data for callbacks). */
-const SIMPLE_TYPES = new Set<number>([0x00, 0x01, 0x02, 0x03, 0x09, 0x0a, 0x0d, 0x0e, 0x11, 0x12, 0x13]);
+const SIMPLE_TYPES = new Set<number>([0x00, 0x01, 0x02, 0x03, 0x09, 0x0a, 0x0d, 0x0e, 0x11, 0x12, 0x13, 0x14, 0x15]);
 /** ACE types whose body is AccessMask + Flags + [ObjectType] + [InheritedObjectType] + SID (+ data). */
 const OBJECT_TYPES = new Set<number>([0x05, 0x06, 0x07, 0x08, 0x0b, 0x0c, 0x0f, 0x10]);
 
