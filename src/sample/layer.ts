@@ -454,16 +454,38 @@ function* emitLayer(pl: Plan): Generator<Entry> {
   for (const l of uvm.links) yield { kind: 'link', ...l };
 }
 
+function countDir(d: PlannedDir, self: boolean): number {
+  let n = (self ? 1 : 0) + d.whiteouts.length;
+  for (const f of d.files) n += 1 + f.streams.length;
+  for (const sub of d.dirs) n += countDir(sub, true);
+  return n;
+}
+
+function countEntries(pl: Plan): number {
+  if (!pl.uvm) return 2 + pl.hives.length + countDir(pl.planner.root, false) + pl.links.length;
+  return countDir(pl.planner.root, true) + 2 + pl.uvm.dirs.length + 1 + pl.uvm.links.length;
+}
+
 /**
  * Generates a sample Windows layer as an entry stream (see SampleLayerOptions). Pure: nothing
  * touches the disk; each file's data is a Readable made when its entry is yielded. As the
  * Entry contract says, read (or destroy) a file's data before asking for the next entry.
+ * onProgress hears every 256 entries and at the end (bytesDone counts entries handed out).
  */
 export async function* generateSampleLayer(options: SampleLayerOptions): AsyncGenerator<Entry> {
   const kind = checkOptions(options);
   const pl = plan(options, kind);
+  const entriesTotal = countEntries(pl);
+  let entriesDone = 0;
+  let bytesDone = 0;
+  const report = (message?: string): void =>
+    options.onProgress?.({ entriesDone, entriesTotal, bytesDone, bytesTotal: options.totalSize, ...(message ? { message } : {}) });
   for (const e of emitLayer(pl)) {
     throwIfCancelled(options.signal, 'generating the sample layer');
     yield e;
+    entriesDone++;
+    if (e.kind === 'file' || e.kind === 'stream') bytesDone += e.size;
+    if (entriesDone % 256 === 0) report(e.path);
   }
+  report();
 }

@@ -224,6 +224,23 @@ test('local reparse builder matches the spec 2.6 vectors', () => {
   assert.equal(hex(unc.subarray(8, 20)), '000028002a001c0000000000');
 });
 
+test('progress reports reach the exact entry and byte totals', async () => {
+  for (const o of [base, child]) {
+    const reports: { entriesDone?: number; entriesTotal?: number; bytesDone?: number; bytesTotal?: number }[] = [];
+    let entries = 0;
+    for await (const e of generateSampleLayer({ ...o, onProgress: (p) => reports.push(p) })) {
+      entries++;
+      (e as { data?: { destroy(): void } }).data?.destroy();
+    }
+    const last = reports.at(-1)!;
+    assert.equal(last.entriesDone, entries);
+    assert.equal(last.entriesTotal, entries);
+    assert.equal(last.bytesDone, o.totalSize);
+    assert.equal(last.bytesTotal, o.totalSize);
+    assert.ok(reports.length > 1);
+  }
+});
+
 test('bad options are InvalidArgument; an aborted signal cancels', async () => {
   const bad: SampleLayerOptions[] = [
     { ...base, fileCount: SAMPLE_MIN_FILES.base - 1 },
