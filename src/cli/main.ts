@@ -5,10 +5,11 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isWcError } from '../errors.js';
+import { sdCommand } from './commands/sd.js';
 import { serveCommand } from './commands/serve.js';
 import { versionCommand } from './commands/version.js';
 
-const commands = [serveCommand, versionCommand];
+const commands = [sdCommand, serveCommand, versionCommand];
 
 export async function main(argv: string[]): Promise<void> {
   let cli = yargs(argv)
