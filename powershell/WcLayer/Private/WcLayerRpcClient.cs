@@ -1,0 +1,485 @@
+// The WcLayer module's transport to its Node.js backend: JSON-RPC frames
+// ("Content-Length: N\r\n\r\n" + N bytes of UTF-8 JSON) over the child's stdin/stdout.
+//
+// Loaded with Add-Type by Windows PowerShell 5.1 (C# 5 compiler, .NET Framework 4.5+) and by
+// PowerShell 7 (Roslyn, .NET 8+), so: C# 5 syntax only (no $"", ?., =>-members, nameof,
+// getter-only auto-properties), and only types from mscorlib/System.dll that both runtimes have.
+// No JSON library: this class moves framed UTF-8 strings; PowerShell does the JSON
+// (ConvertTo-Json / ConvertFrom-Json). The only JSON it writes is the request envelope.
+//
+// Threads: a background thread reads frames from stdout into a queue, another drains stderr
+// into a bounded ring buffer. PowerShell never blocks on the pipe: it polls TryTake with short
+// waits, so Ctrl+C stays responsive and Write-Progress runs on the pipeline thread.
+//
+// Add-Type types cannot be unloaded or redefined in a process, so the namespace carries a
+// version: change V1 to V2 whenever this file changes incompatibly.
+
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Threading;
+
+namespace WcLayer.Transport.V1
+{
+    /// <summary>Reads Content-Length frames from a stream; never assumes one read is one frame.</summary>
+    public sealed class FrameReader
+    {
+        public const int MaxHeaderLine = 8192;
+        public const int MaxFrameBytes = 512 * 1024 * 1024;
+
+        private readonly Stream stream;
+        private readonly byte[] buffer = new byte[65536];
+        private int position;
+        private int count;
+        private static readonly UTF8Encoding Utf8 = new UTF8Encoding(false, false);
+
+        public FrameReader(Stream stream)
+        {
+            if (stream == null) throw new ArgumentNullException("stream");
+            this.stream = stream;
+        }
+
+        /// <summary>The next frame's body, or null when the stream ends cleanly between frames.</summary>
+        /// <exception cref="InvalidDataException">a malformed header</exception>
+        /// <exception cref="EndOfStreamException">the stream ended inside a frame</exception>
+        public string ReadFrame()
+        {
+            int length = -1;
+            bool first = true;
+            while (true)
+            {
+                string line = ReadHeaderLine(first);
+                if (line == null) return null;
+                first = false;
+                if (line.Length == 0)
+                {
+                    if (length < 0) throw new InvalidDataException("frame header has no Content-Length");
+                    break;
+                }
+                int colon = line.IndexOf(':');
+                if (colon <= 0) throw new InvalidDataException("malformed frame header line: " + Shorten(line));
+                string name = line.Substring(0, colon).Trim();
+                string value = line.Substring(colon + 1).Trim();
+                if (string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase))
+                {
+                    long parsed;
+                    if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out parsed) || parsed > MaxFrameBytes)
+                        throw new InvalidDataException("bad Content-Length: " + Shorten(value));
+                    length = (int)parsed;
+                }
+                // Other headers (Content-Type) are allowed and ignored.
+            }
+            byte[] body = new byte[length];
+            int filled = 0;
+            int buffered = Math.Min(count - position, length);
+            if (buffered > 0)
+            {
+                Buffer.BlockCopy(buffer, position, body, 0, buffered);
+                position += buffered;
+                filled = buffered;
+            }
+            while (filled < length)
+            {
+                int n = stream.Read(body, filled, length - filled);
+                if (n <= 0) throw new EndOfStreamException("stream ended after " + filled + " of " + length + " body bytes");
+                filled += n;
+            }
+            return Utf8.GetString(body);
+        }
+
+        // One header line without its CRLF. Null at a clean end of stream before a frame starts.
+        private string ReadHeaderLine(bool frameStart)
+        {
+            StringBuilder line = new StringBuilder();
+            bool sawCr = false;
+            while (true)
+            {
+                if (position >= count)
+                {
+                    count = stream.Read(buffer, 0, buffer.Length);
+                    position = 0;
+                    if (count <= 0)
+                    {
+                        count = 0;
+                        if (frameStart && line.Length == 0 && !sawCr) return null;
+                        throw new EndOfStreamException("stream ended inside a frame header");
+                    }
+                }
+                byte b = buffer[position++];
+                if (sawCr)
+                {
+                    if (b == (byte)'\n') return line.ToString();
+                    throw new InvalidDataException("frame header line has a CR without LF");
+                }
+                if (b == (byte)'\r') { sawCr = true; continue; }
+                if (b < 0x20 || b > 0x7e) throw new InvalidDataException("frame header has a non-ASCII byte 0x" + b.ToString("x2", CultureInfo.InvariantCulture) + " (is something else writing to stdout?)");
+                if (line.Length >= MaxHeaderLine) throw new InvalidDataException("frame header line too long");
+                line.Append((char)b);
+            }
+        }
+
+        private static string Shorten(string s)
+        {
+            return s.Length <= 80 ? s : s.Substring(0, 80) + "...";
+        }
+
+        /// <summary>One frame as bytes: ASCII header, then the UTF-8 body without BOM.</summary>
+        public static byte[] Encode(string json)
+        {
+            byte[] body = Utf8.GetBytes(json);
+            byte[] header = Encoding.ASCII.GetBytes("Content-Length: " + body.Length.ToString(CultureInfo.InvariantCulture) + "\r\n\r\n");
+            byte[] frame = new byte[header.Length + body.Length];
+            Buffer.BlockCopy(header, 0, frame, 0, header.Length);
+            Buffer.BlockCopy(body, 0, frame, header.Length, body.Length);
+            return frame;
+        }
+    }
+
+    /// <summary>One backend process and the frames it sends.</summary>
+    public sealed class RpcClient : IDisposable
+    {
+        private static readonly object LiveLock = new object();
+        private static readonly List<RpcClient> Live = new List<RpcClient>();
+        private static bool exitHookInstalled;
+
+        private readonly ProcessStartInfo startInfo;
+        private readonly BlockingCollection<string> frames = new BlockingCollection<string>();
+        private readonly object writeLock = new object();
+        private readonly object stderrLock = new object();
+        private readonly Queue<string> stderrLines = new Queue<string>();
+        private readonly int stderrCapacity;
+        private long stderrTotal;
+        private long stderrHandedOut;
+        private Process process;
+        private Stream stdin;
+        private Thread stdoutThread;
+        private Thread stderrThread;
+        private long lastId;
+        private volatile bool stdoutClosed;
+        private volatile string readError;
+        private DateTime startTime;
+        private int processId;
+
+        public const int MaxStderrLineChars = 4000;
+
+        /// <param name="fileName">the executable (node)</param>
+        /// <param name="arguments">its command line, already quoted</param>
+        /// <param name="workingDirectory">the child's working directory</param>
+        /// <param name="stderrCapacity">how many stderr lines the ring buffer keeps</param>
+        public RpcClient(string fileName, string arguments, string workingDirectory, int stderrCapacity)
+        {
+            if (string.IsNullOrEmpty(fileName)) throw new ArgumentException("fileName is required", "fileName");
+            startInfo = new ProcessStartInfo(fileName, arguments ?? "");
+            if (!string.IsNullOrEmpty(workingDirectory)) startInfo.WorkingDirectory = workingDirectory;
+            this.stderrCapacity = Math.Max(1, stderrCapacity);
+        }
+
+        /// <summary>Set environment variables here before Start.</summary>
+        public ProcessStartInfo StartInfo { get { return startInfo; } }
+
+        public int ProcessId { get { return processId; } }
+        public DateTime StartTime { get { return startTime; } }
+        public bool Started { get { return process != null; } }
+
+        /// <summary>True when the child process has ended.</summary>
+        public bool HasExited
+        {
+            get
+            {
+                if (process == null) return false;
+                try { return process.HasExited; }
+                catch (InvalidOperationException) { return true; }
+            }
+        }
+
+        /// <summary>The exit code once the process has ended, else null.</summary>
+        public int? ExitCode
+        {
+            get
+            {
+                if (!HasExited) return null;
+                try { return process.ExitCode; }
+                catch (InvalidOperationException) { return null; }
+            }
+        }
+
+        /// <summary>True once stdout has ended (EOF or a framing error): no more frames will come.</summary>
+        public bool StdoutClosed { get { return stdoutClosed; } }
+
+        /// <summary>Why the reader stopped, when it was not a clean end of stream.</summary>
+        public string ReadError { get { return readError; } }
+
+        /// <summary>Alive: started, running, and its stdout still delivers frames.</summary>
+        public bool IsAlive { get { return process != null && !stdoutClosed && !HasExited; } }
+
+        /// <summary>Frames received and not yet taken.</summary>
+        public int PendingFrames { get { return frames.Count; } }
+
+        public void Start()
+        {
+            if (process != null) throw new InvalidOperationException("the backend process was already started");
+            startInfo.UseShellExecute = false;
+            startInfo.RedirectStandardInput = true;
+            startInfo.RedirectStandardOutput = true;
+            startInfo.RedirectStandardError = true;
+            startInfo.CreateNoWindow = true;
+            startInfo.StandardErrorEncoding = new UTF8Encoding(false, false);
+            Process p = new Process();
+            p.StartInfo = startInfo;
+            p.Start();
+            process = p;
+            processId = p.Id;
+            startTime = DateTime.Now;
+            // Raw bytes on BaseStream: never a StreamWriter, which on .NET Framework may put a
+            // BOM in front of the first frame (the backend strips a leading BOM as well).
+            stdin = p.StandardInput.BaseStream;
+            RegisterLive(this);
+
+            stdoutThread = new Thread(ReadStdout);
+            stdoutThread.IsBackground = true;
+            stdoutThread.Name = "WcLayer backend stdout " + processId;
+            stdoutThread.Start();
+            stderrThread = new Thread(ReadStderr);
+            stderrThread.IsBackground = true;
+            stderrThread.Name = "WcLayer backend stderr " + processId;
+            stderrThread.Start();
+        }
+
+        private void ReadStdout()
+        {
+            try
+            {
+                FrameReader reader = new FrameReader(process.StandardOutput.BaseStream);
+                while (true)
+                {
+                    string frame = reader.ReadFrame();
+                    if (frame == null) break;
+                    frames.Add(frame);
+                }
+            }
+            catch (Exception e)
+            {
+                readError = e.GetType().Name + ": " + e.Message;
+            }
+            finally
+            {
+                stdoutClosed = true;
+            }
+        }
+
+        private void ReadStderr()
+        {
+            try
+            {
+                StreamReader reader = process.StandardError;
+                string line;
+                while ((line = reader.ReadLine()) != null)
+                {
+                    if (line.Length > MaxStderrLineChars) line = line.Substring(0, MaxStderrLineChars) + "...";
+                    lock (stderrLock)
+                    {
+                        stderrLines.Enqueue(line);
+                        stderrTotal++;
+                        while (stderrLines.Count > stderrCapacity) stderrLines.Dequeue();
+                    }
+                }
+            }
+            catch (Exception)
+            {
+                // The process went away; what was read stays in the buffer.
+            }
+        }
+
+        /// <summary>A new request id (1, 2, 3 ...).</summary>
+        public long NextId()
+        {
+            return Interlocked.Increment(ref lastId);
+        }
+
+        /// <summary>Writes one frame holding this JSON text.</summary>
+        /// <exception cref="IOException">the backend's stdin is closed (it exited)</exception>
+        public void Send(string json)
+        {
+            if (stdin == null) throw new InvalidOperationException("the backend process is not started");
+            byte[] frame = FrameReader.Encode(json);
+            lock (writeLock)
+            {
+                stdin.Write(frame, 0, frame.Length);
+                stdin.Flush();
+            }
+        }
+
+        /// <summary>Sends a request with a new id and returns the id. paramsJson may be null.</summary>
+        public long SendRequest(string method, string paramsJson)
+        {
+            long id = NextId();
+            Send(RequestJson(id, method, paramsJson));
+            return id;
+        }
+
+        public void SendNotification(string method, string paramsJson)
+        {
+            StringBuilder sb = new StringBuilder("{\"jsonrpc\":\"2.0\",\"method\":");
+            sb.Append(JsonString(method));
+            if (!string.IsNullOrEmpty(paramsJson)) sb.Append(",\"params\":").Append(paramsJson);
+            sb.Append('}');
+            Send(sb.ToString());
+        }
+
+        /// <summary>Asks the backend to cancel a request ($/cancelRequest); it answers that request with -32800.</summary>
+        public void CancelRequest(long id)
+        {
+            SendNotification("$/cancelRequest", "{\"id\":" + id.ToString(CultureInfo.InvariantCulture) + "}");
+        }
+
+        public static string RequestJson(long id, string method, string paramsJson)
+        {
+            StringBuilder sb = new StringBuilder("{\"jsonrpc\":\"2.0\",\"id\":");
+            sb.Append(id.ToString(CultureInfo.InvariantCulture));
+            sb.Append(",\"method\":").Append(JsonString(method));
+            if (!string.IsNullOrEmpty(paramsJson)) sb.Append(",\"params\":").Append(paramsJson);
+            sb.Append('}');
+            return sb.ToString();
+        }
+
+        /// <summary>A JSON string literal for s.</summary>
+        public static string JsonString(string s)
+        {
+            if (s == null) return "null";
+            StringBuilder sb = new StringBuilder(s.Length + 2);
+            sb.Append('"');
+            foreach (char c in s)
+            {
+                switch (c)
+                {
+                    case '"': sb.Append("\\\""); break;
+                    case '\\': sb.Append("\\\\"); break;
+                    case '\n': sb.Append("\\n"); break;
+                    case '\r': sb.Append("\\r"); break;
+                    case '\t': sb.Append("\\t"); break;
+                    default:
+                        if (c < 0x20) sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                        else sb.Append(c);
+                        break;
+                }
+            }
+            sb.Append('"');
+            return sb.ToString();
+        }
+
+        /// <summary>The next frame, waiting at most timeoutMs; null when none came in time.</summary>
+        public string TryTake(int timeoutMs)
+        {
+            string frame;
+            if (frames.TryTake(out frame, Math.Max(0, timeoutMs))) return frame;
+            return null;
+        }
+
+        /// <summary>All stderr lines still in the ring buffer, oldest first.</summary>
+        public string[] GetStderrTail()
+        {
+            lock (stderrLock) { return stderrLines.ToArray(); }
+        }
+
+        /// <summary>Stderr lines added since the last call (those still in the buffer).</summary>
+        public string[] TakeNewStderr()
+        {
+            lock (stderrLock)
+            {
+                long oldest = stderrTotal - stderrLines.Count;
+                long from = Math.Max(stderrHandedOut, oldest);
+                stderrHandedOut = stderrTotal;
+                string[] all = stderrLines.ToArray();
+                int skip = (int)(from - oldest);
+                string[] fresh = new string[all.Length - skip];
+                Array.Copy(all, skip, fresh, 0, fresh.Length);
+                return fresh;
+            }
+        }
+
+        /// <summary>How many stderr lines were ever read (the buffer keeps the last StderrCapacity).</summary>
+        public long StderrLineCount { get { lock (stderrLock) { return stderrTotal; } } }
+
+        public int StderrCapacity { get { return stderrCapacity; } }
+
+        public bool WaitForExit(int timeoutMs)
+        {
+            if (process == null) return true;
+            return process.WaitForExit(Math.Max(0, timeoutMs));
+        }
+
+        /// <summary>
+        /// Closes stdin (the backend exits on EOF), waits up to graceMs, then kills it.
+        /// True when it exited by itself.
+        /// </summary>
+        public bool Close(int graceMs)
+        {
+            if (process == null) return true;
+            try { if (stdin != null) stdin.Close(); }
+            catch (IOException) { }
+            bool exited = WaitForExit(graceMs);
+            if (!exited) Kill();
+            JoinReaders(1000);
+            UnregisterLive(this);
+            return exited;
+        }
+
+        /// <summary>Ends the process at once.</summary>
+        public void Kill()
+        {
+            if (process == null) return;
+            try
+            {
+                if (!process.HasExited) process.Kill();
+                process.WaitForExit(5000);
+            }
+            catch (InvalidOperationException) { }
+            catch (System.ComponentModel.Win32Exception) { }
+        }
+
+        private void JoinReaders(int timeoutMs)
+        {
+            if (stdoutThread != null) stdoutThread.Join(timeoutMs);
+            if (stderrThread != null) stderrThread.Join(timeoutMs);
+        }
+
+        public void Dispose()
+        {
+            Close(0);
+            if (process != null) process.Dispose();
+        }
+
+        // Backstop: if the host process ends without Close (window closed, runspace lost), the
+        // children must not outlive it. ProcessExit fires on a normal exit in both runtimes.
+        private static void RegisterLive(RpcClient client)
+        {
+            lock (LiveLock)
+            {
+                Live.Add(client);
+                if (exitHookInstalled) return;
+                exitHookInstalled = true;
+                AppDomain.CurrentDomain.ProcessExit += KillAllLive;
+            }
+        }
+
+        private static void UnregisterLive(RpcClient client)
+        {
+            lock (LiveLock) { Live.Remove(client); }
+        }
+
+        private static void KillAllLive(object sender, EventArgs e)
+        {
+            RpcClient[] clients;
+            lock (LiveLock) { clients = Live.ToArray(); Live.Clear(); }
+            foreach (RpcClient c in clients)
+            {
+                try { if (!c.HasExited) c.process.Kill(); }
+                catch (Exception) { }
+            }
+        }
+    }
+}
