@@ -379,6 +379,117 @@ namespace WcLayer.Transport.V1
             return null;
         }
 
+        /// <summary>
+        /// Waits for the response to request id, dropping every other frame on the way (what a
+        /// cancelled request's caller wants). False when none came within timeoutMs or the
+        /// backend ended. Pure .NET on purpose: after Ctrl+C, PowerShell may refuse to run
+        /// commands in a finally block, but method calls still work.
+        /// </summary>
+        public bool WaitForResponse(long id, int timeoutMs)
+        {
+            DateTime deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+            while (true)
+            {
+                int left = (int)(deadline - DateTime.UtcNow).TotalMilliseconds;
+                if (left <= 0) return false;
+                string frame = TryTake(Math.Min(left, 100));
+                if (frame == null)
+                {
+                    if (!IsAlive && frames.Count == 0) return false;
+                    continue;
+                }
+                long got;
+                if (TryGetResponseId(frame, out got) && got == id) return true;
+            }
+        }
+
+        /// <summary>
+        /// True when the frame is a response (a top-level "id" and no top-level "method"), with
+        /// its numeric id. A minimal scan of the top-level object, not a JSON parser.
+        /// </summary>
+        public static bool TryGetResponseId(string json, out long id)
+        {
+            id = 0;
+            if (json == null) return false;
+            bool hasId = false;
+            bool hasMethod = false;
+            int i = SkipSpace(json, 0);
+            if (i >= json.Length || json[i] != '{') return false;
+            i++;
+            while (true)
+            {
+                i = SkipSpace(json, i);
+                if (i >= json.Length) return false;
+                if (json[i] == '}') break;
+                if (json[i] == ',') { i++; continue; }
+                if (json[i] != '"') return false;
+                int keyEnd = SkipValue(json, i);
+                if (keyEnd < 0) return false;
+                string key = json.Substring(i + 1, keyEnd - i - 2);
+                i = SkipSpace(json, keyEnd);
+                if (i >= json.Length || json[i] != ':') return false;
+                i = SkipSpace(json, i + 1);
+                int valueEnd = SkipValue(json, i);
+                if (valueEnd < 0) return false;
+                if (key == "method") hasMethod = true;
+                else if (key == "id")
+                {
+                    string raw = json.Substring(i, valueEnd - i);
+                    if (raw.Length >= 2 && raw[0] == '"') raw = raw.Substring(1, raw.Length - 2);
+                    hasId = long.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out id);
+                }
+                i = valueEnd;
+            }
+            if (!hasId || hasMethod) { id = 0; return false; }
+            return true;
+        }
+
+        private static int SkipSpace(string s, int i)
+        {
+            while (i < s.Length && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) i++;
+            return i;
+        }
+
+        // The index just past the JSON value starting at i, or -1 when it is cut short.
+        private static int SkipValue(string s, int i)
+        {
+            if (i >= s.Length) return -1;
+            char c = s[i];
+            if (c == '"')
+            {
+                for (int j = i + 1; j < s.Length; j++)
+                {
+                    if (s[j] == '\\') { j++; continue; }
+                    if (s[j] == '"') return j + 1;
+                }
+                return -1;
+            }
+            if (c == '{' || c == '[')
+            {
+                int depth = 0;
+                for (int j = i; j < s.Length; j++)
+                {
+                    char d = s[j];
+                    if (d == '"')
+                    {
+                        j = SkipValue(s, j);
+                        if (j < 0) return -1;
+                        j--;
+                    }
+                    else if (d == '{' || d == '[') depth++;
+                    else if (d == '}' || d == ']')
+                    {
+                        depth--;
+                        if (depth == 0) return j + 1;
+                    }
+                }
+                return -1;
+            }
+            int k = i;
+            while (k < s.Length && s[k] != ',' && s[k] != '}' && s[k] != ']' && s[k] != ' ' && s[k] != '\t' && s[k] != '\r' && s[k] != '\n') k++;
+            return k == i ? -1 : k;
+        }
+
         /// <summary>All stderr lines still in the ring buffer, oldest first.</summary>
         public string[] GetStderrTail()
         {
