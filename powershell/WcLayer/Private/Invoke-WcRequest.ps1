@@ -106,7 +106,7 @@ function Write-WcProgressValue {
     $status = $null
     if ($Value.message) { $status = [string]$Value.message }
     elseif ($null -ne $Value.entriesDone -and $null -ne $Value.entriesTotal) { $status = "$($Value.entriesDone) of $($Value.entriesTotal)" }
-    elseif ($null -ne $Value.bytesDone -and $null -ne $Value.bytesTotal) { $status = "$([math]::Round($Value.bytesDone / 1MB, 1)) of $([math]::Round($Value.bytesTotal / 1MB, 1)) MB" }
+    elseif ($null -ne $Value.bytesDone -and $null -ne $Value.bytesTotal) { $status = "$([math]::Round($Value.bytesDone / 1mb, 1)) of $([math]::Round($Value.bytesTotal / 1mb, 1)) MB" }
     elseif ($null -ne $Value.entriesDone) { $status = "$($Value.entriesDone) done" }
     if (-not $status) { $status = 'Working' }
 
