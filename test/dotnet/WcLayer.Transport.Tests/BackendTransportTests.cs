@@ -169,6 +169,24 @@ namespace WcLayer.Transport.Tests
         }
 
         [Fact]
+        public void WaitForResponseDrainsACancelledRequest()
+        {
+            // What the module's finally block does after Ctrl+C, with method calls only.
+            using (Backend b = Backend.Start())
+            {
+                long id = b.Client.SendRequest("backend/wait", "{\"steps\":500,\"stepMs\":20,\"progressToken\":\"w\"}");
+                b.WaitNotification(10000);
+                b.Client.CancelRequest(id);
+                Assert.True(b.Client.WaitForResponse(id, 3000));
+                Assert.True(Result(b.Call("backend/ping", "{}")).GetProperty("pong").GetBoolean());
+                Assert.Empty(b.Notifications); // the cancelled request's progress was dropped, nothing else came
+                Stopwatch watch = Stopwatch.StartNew();
+                Assert.False(b.Client.WaitForResponse(id + 1000, 300));
+                Assert.True(watch.ElapsedMilliseconds >= 250);
+            }
+        }
+
+        [Fact]
         public void ItemsStreamAsNotificationsBeforeTheSummary()
         {
             const string text = "Grüße 😀";

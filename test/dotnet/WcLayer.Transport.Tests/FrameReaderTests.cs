@@ -170,6 +170,43 @@ namespace WcLayer.Transport.Tests
         }
 
         [Fact]
+        public void TryGetResponseIdReadsOnlyTheTopLevel()
+        {
+            string[] responses = new string[]
+            {
+                "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"id\":99,\"method\":\"x\"}}",
+                "{\"result\":\"a \\\"quoted\\\" } brace, \\\\\",\"id\":12}",
+                " { \"id\" : \"13\" , \"error\" : { \"code\" : -1 } } ",
+                "{\"result\":[1,[2,{\"a\":\"]\"}]],\"id\":-4}",
+            };
+            long[] ids = new long[] { 7, 12, 13, -4 };
+            for (int i = 0; i < responses.Length; i++)
+            {
+                JsonDocument.Parse(responses[i]).Dispose(); // the cases are valid JSON
+                long id;
+                Assert.True(RpcClient.TryGetResponseId(responses[i], out id), responses[i]);
+                Assert.Equal(ids[i], id);
+            }
+            string[] others = new string[]
+            {
+                "{\"jsonrpc\":\"2.0\",\"method\":\"$/progress\",\"params\":{\"id\":3}}",
+                "{\"id\":5,\"method\":\"m\"}",
+                "{\"id\":null,\"error\":{}}",
+                "{\"result\":{\"id\":1}}",
+                "{\"id\":1,",
+                "{\"id\":\"1",
+                "[1]",
+                "not json",
+                "",
+            };
+            foreach (string other in others)
+            {
+                long id;
+                Assert.False(RpcClient.TryGetResponseId(other, out id), other);
+            }
+        }
+
+        [Fact]
         public void RequestJsonIsAJsonRpcRequest()
         {
             JsonElement r = Backend.Parse(RpcClient.RequestJson(42, "area/verb", "{\"path\":\"C:\\\\x\"}"));
