@@ -5,14 +5,22 @@
 # nothing is compiled and no process starts until the first command needs the backend.
 
 $script:WcModuleRoot = $PSScriptRoot
-$script:WcModuleVersion = $ExecutionContext.SessionState.Module.Version
+# The manifest's version (while the root module loads, its own module object may not have it yet).
+$script:WcModuleVersion = $null
+try { $script:WcModuleVersion = [version](Import-PowerShellDataFile -Path (Join-Path $PSScriptRoot 'WcLayer.psd1')).ModuleVersion }
+catch { $script:WcModuleVersion = $ExecutionContext.SessionState.Module.Version }
 
+$publicNames = @()
 foreach ($folder in 'Private', 'Public') {
     $files = @(Get-ChildItem -Path (Join-Path $PSScriptRoot $folder) -Filter '*.ps1' -File -ErrorAction SilentlyContinue | Sort-Object Name)
     foreach ($file in $files) {
         . $file.FullName
+        if ($folder -eq 'Public') { $publicNames += $file.BaseName }
     }
 }
+# The manifest's FunctionsToExport is the real list; this keeps private helpers private even
+# when the .psm1 is imported on its own.
+Export-ModuleMember -Function $publicNames
 
 # Cleanup: Remove-Module runs OnRemove; PowerShell exiting raises PowerShell.Exiting. Both close
 # the backends' stdin (they exit on EOF), wait up to 2 s and kill what is left. The transport
