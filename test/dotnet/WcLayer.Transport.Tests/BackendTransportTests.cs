@@ -24,21 +24,21 @@ namespace WcLayer.Transport.Tests
             this.output = output;
         }
 
-        private static JsonElement Result(JsonElement response)
+        internal static JsonElement Result(JsonElement response)
         {
             JsonElement error;
             if (response.TryGetProperty("error", out error)) throw new Xunit.Sdk.XunitException("unexpected error response: " + response.GetRawText());
             return response.GetProperty("result");
         }
 
-        private static JsonElement Error(JsonElement response)
+        internal static JsonElement Error(JsonElement response)
         {
             JsonElement error;
             if (!response.TryGetProperty("error", out error)) throw new Xunit.Sdk.XunitException("expected an error, got " + response.GetRawText());
             return error;
         }
 
-        private static double Median(List<double> values)
+        internal static double Median(List<double> values)
         {
             values.Sort();
             int n = values.Count;
@@ -62,173 +62,6 @@ namespace WcLayer.Transport.Tests
                 Assert.Contains("shutdown", methods);
                 Assert.True(b.Client.IsAlive);
                 output.WriteLine("timing: backend cold start (process start to initialize answered): {0:F0} ms", watch.Elapsed.TotalMilliseconds);
-            }
-        }
-
-        [Fact]
-        public void PingRoundTripOver100Calls()
-        {
-            using (Backend b = Backend.Start())
-            {
-                Result(b.Call("initialize", "{}"));
-                Result(b.Call("backend/ping", "{}")); // warm up
-                List<double> times = new List<double>();
-                for (int i = 0; i < 100; i++)
-                {
-                    Stopwatch watch = Stopwatch.StartNew();
-                    JsonElement r = Result(b.Call("backend/ping", "{}"));
-                    watch.Stop();
-                    Assert.True(r.GetProperty("pong").GetBoolean());
-                    times.Add(watch.Elapsed.TotalMilliseconds);
-                }
-                double median = Median(times);
-                output.WriteLine("timing: backend/ping round trip over 100 calls: median {0:F3} ms, max {1:F3} ms", median, times[times.Count - 1]);
-            }
-        }
-
-        [Fact]
-        public void RequestIdsIncreaseAndResponsesMatchThem()
-        {
-            using (Backend b = Backend.Start())
-            {
-                long first = b.Client.SendRequest("backend/ping", "{}");
-                long second = b.Client.SendRequest("backend/ping", "{}");
-                Assert.Equal(first + 1, second);
-                // Waiting for the second skips the answer to the first.
-                Assert.Equal(second, b.WaitResponse(second, 10000).GetProperty("id").GetInt64());
-            }
-        }
-
-        [Fact]
-        public void UnknownMethodIsAnErrorFrame()
-        {
-            using (Backend b = Backend.Start())
-            {
-                JsonElement e = Error(b.Call("nosuch/method", "{}"));
-                Assert.Equal(-32601, e.GetProperty("code").GetInt32());
-                Assert.Contains("nosuch/method", e.GetProperty("message").GetString());
-                // The backend keeps serving.
-                Assert.True(Result(b.Call("backend/ping", "{}")).GetProperty("pong").GetBoolean());
-            }
-        }
-
-        [Fact]
-        public void BadParamsNameTheParameter()
-        {
-            using (Backend b = Backend.Start())
-            {
-                JsonElement e = Error(b.Call("backend/wait", "{\"steps\":\"many\"}"));
-                Assert.Equal(-32602, e.GetProperty("code").GetInt32());
-                Assert.Equal("InvalidArgument", e.GetProperty("data").GetProperty("code").GetString());
-                Assert.Equal("steps", e.GetProperty("data").GetProperty("parameter").GetString());
-                Assert.Contains("steps", e.GetProperty("message").GetString());
-            }
-        }
-
-        [Fact]
-        public void ProgressArrivesBeforeTheResponse()
-        {
-            using (Backend b = Backend.Start())
-            {
-                JsonElement r = Result(b.Call("backend/wait", "{\"steps\":4,\"stepMs\":120,\"progressToken\":\"p-1\"}"));
-                Assert.Equal(4, r.GetProperty("steps").GetInt32());
-                List<string> kinds = new List<string>();
-                foreach (JsonElement n in b.Notifications)
-                {
-                    Assert.Equal("$/progress", n.GetProperty("method").GetString());
-                    Assert.Equal("p-1", n.GetProperty("params").GetProperty("token").GetString());
-                    kinds.Add(n.GetProperty("params").GetProperty("value").GetProperty("kind").GetString());
-                }
-                Assert.True(kinds.Count >= 3, "begin, at least one report, end: got " + string.Join(",", kinds));
-                Assert.Equal("begin", kinds[0]);
-                Assert.Equal("end", kinds[kinds.Count - 1]);
-                Assert.Contains("report", kinds);
-                JsonElement last = b.Notifications[b.Notifications.Count - 1].GetProperty("params").GetProperty("value");
-                Assert.Equal(4, last.GetProperty("entriesDone").GetInt32());
-            }
-        }
-
-        [Fact]
-        public void CancelRequestAnswersMinus32800AndTheBackendStaysUsable()
-        {
-            using (Backend b = Backend.Start())
-            {
-                long id = b.Client.SendRequest("backend/wait", "{\"steps\":500,\"stepMs\":20,\"progressToken\":\"c-1\"}");
-                JsonElement first = b.WaitNotification(10000);
-                Assert.Equal("$/progress", first.GetProperty("method").GetString());
-                Stopwatch watch = Stopwatch.StartNew();
-                b.Client.CancelRequest(id);
-                JsonElement e = Error(b.WaitResponse(id, 3000));
-                watch.Stop();
-                Assert.Equal(-32800, e.GetProperty("code").GetInt32());
-                Assert.Equal("Cancelled", e.GetProperty("data").GetProperty("code").GetString());
-                output.WriteLine("timing: $/cancelRequest to -32800 reply: {0:F0} ms", watch.Elapsed.TotalMilliseconds);
-                Assert.True(Result(b.Call("backend/ping", "{}")).GetProperty("pong").GetBoolean());
-                Assert.True(b.Client.IsAlive);
-            }
-        }
-
-        [Fact]
-        public void WaitForResponseDrainsACancelledRequest()
-        {
-            // What the module's finally block does after Ctrl+C, with method calls only.
-            using (Backend b = Backend.Start())
-            {
-                long id = b.Client.SendRequest("backend/wait", "{\"steps\":500,\"stepMs\":20,\"progressToken\":\"w\"}");
-                b.WaitNotification(10000);
-                b.Client.CancelRequest(id);
-                Assert.True(b.Client.WaitForResponse(id, 3000));
-                Assert.True(Result(b.Call("backend/ping", "{}")).GetProperty("pong").GetBoolean());
-                Assert.Empty(b.Notifications); // the cancelled request's progress was dropped, nothing else came
-                Stopwatch watch = Stopwatch.StartNew();
-                Assert.False(b.Client.WaitForResponse(id + 1000, 300));
-                Assert.True(watch.ElapsedMilliseconds >= 250);
-            }
-        }
-
-        [Fact]
-        public void ItemsStreamAsNotificationsBeforeTheSummary()
-        {
-            const string text = "Grüße 😀";
-            using (Backend b = Backend.Start())
-            {
-                JsonElement r = Result(b.Call("backend/echo", "{\"text\":" + RpcClient.JsonString(text) + ",\"count\":600,\"itemToken\":\"i-1\"}"));
-                Assert.Equal(600, r.GetProperty("count").GetInt32());
-                int batches = 0;
-                int next = 0;
-                foreach (JsonElement n in b.Notifications)
-                {
-                    Assert.Equal("$/items", n.GetProperty("method").GetString());
-                    Assert.Equal("i-1", n.GetProperty("params").GetProperty("token").GetString());
-                    batches++;
-                    foreach (JsonElement item in n.GetProperty("params").GetProperty("items").EnumerateArray())
-                    {
-                        Assert.Equal(next++, item.GetProperty("index").GetInt32());
-                        Assert.Equal(text, item.GetProperty("text").GetString());
-                    }
-                }
-                Assert.Equal(600, next);
-                Assert.True(batches >= 3, "600 items come in several batches, got " + batches);
-            }
-        }
-
-        [Fact]
-        public void MultiByteTextSurvivesBothWays()
-        {
-            // Content-Length counts bytes: a char count would cut these frames short.
-            StringBuilder big = new StringBuilder();
-            for (int i = 0; i < 20000; i++) big.Append("ü日😀");
-            string[] texts = new string[] { "Grüße", "日本語のパス\\レイヤー", "emoji 😀🎉", big.ToString() };
-            using (Backend b = Backend.Start())
-            {
-                foreach (string text in texts)
-                {
-                    JsonElement r = Result(b.Call("backend/echo", "{\"text\":" + RpcClient.JsonString(text) + "}"));
-                    Assert.Equal(text, r.GetProperty("text").GetString());
-                }
-                // The error path echoes too: an unknown multi-byte parameter name.
-                JsonElement e = Error(b.Call("backend/ping", "{\"schlüssel😀\":1}"));
-                Assert.Equal("schlüssel😀", e.GetProperty("data").GetProperty("parameter").GetString());
             }
         }
 
@@ -349,5 +182,217 @@ namespace WcLayer.Transport.Tests
             Assert.True(client.HasExited);
             client.Dispose();
         }
+    }
+    /// <summary>One backend for the tests that leave it running: fewer cold starts.</summary>
+    public sealed class SharedBackendFixture : IDisposable
+    {
+        public readonly Backend Backend = Backend.Start();
+
+        public void Dispose()
+        {
+            Backend.Dispose();
+        }
+    }
+
+    public class SharedBackendTests : IClassFixture<SharedBackendFixture>
+    {
+        private readonly ITestOutputHelper output;
+        private readonly SharedBackendFixture fixture;
+
+        public SharedBackendTests(SharedBackendFixture fixture, ITestOutputHelper output)
+        {
+            this.fixture = fixture;
+            this.output = output;
+        }
+
+        private Backend Fresh()
+        {
+            fixture.Backend.Notifications.Clear();
+            Assert.True(fixture.Backend.Client.IsAlive, "an earlier test left the shared backend dead");
+            return fixture.Backend;
+        }
+
+        private static JsonElement Result(JsonElement response)
+        {
+            return BackendTransportTests.Result(response);
+        }
+
+        private static JsonElement Error(JsonElement response)
+        {
+            return BackendTransportTests.Error(response);
+        }
+
+        private static double Median(List<double> values)
+        {
+            return BackendTransportTests.Median(values);
+        }
+
+        [Fact]
+        public void PingRoundTripOver100Calls()
+        {
+            Backend b = Fresh();
+            {
+                Result(b.Call("initialize", "{}"));
+                Result(b.Call("backend/ping", "{}")); // warm up
+                List<double> times = new List<double>();
+                for (int i = 0; i < 100; i++)
+                {
+                    Stopwatch watch = Stopwatch.StartNew();
+                    JsonElement r = Result(b.Call("backend/ping", "{}"));
+                    watch.Stop();
+                    Assert.True(r.GetProperty("pong").GetBoolean());
+                    times.Add(watch.Elapsed.TotalMilliseconds);
+                }
+                double median = Median(times);
+                output.WriteLine("timing: backend/ping round trip over 100 calls: median {0:F3} ms, max {1:F3} ms", median, times[times.Count - 1]);
+            }
+        }
+
+        [Fact]
+        public void RequestIdsIncreaseAndResponsesMatchThem()
+        {
+            Backend b = Fresh();
+            {
+                long first = b.Client.SendRequest("backend/ping", "{}");
+                long second = b.Client.SendRequest("backend/ping", "{}");
+                Assert.Equal(first + 1, second);
+                // Waiting for the second skips the answer to the first.
+                Assert.Equal(second, b.WaitResponse(second, 10000).GetProperty("id").GetInt64());
+            }
+        }
+
+        [Fact]
+        public void UnknownMethodIsAnErrorFrame()
+        {
+            Backend b = Fresh();
+            {
+                JsonElement e = Error(b.Call("nosuch/method", "{}"));
+                Assert.Equal(-32601, e.GetProperty("code").GetInt32());
+                Assert.Contains("nosuch/method", e.GetProperty("message").GetString());
+                // The backend keeps serving.
+                Assert.True(Result(b.Call("backend/ping", "{}")).GetProperty("pong").GetBoolean());
+            }
+        }
+
+        [Fact]
+        public void BadParamsNameTheParameter()
+        {
+            Backend b = Fresh();
+            {
+                JsonElement e = Error(b.Call("backend/wait", "{\"steps\":\"many\"}"));
+                Assert.Equal(-32602, e.GetProperty("code").GetInt32());
+                Assert.Equal("InvalidArgument", e.GetProperty("data").GetProperty("code").GetString());
+                Assert.Equal("steps", e.GetProperty("data").GetProperty("parameter").GetString());
+                Assert.Contains("steps", e.GetProperty("message").GetString());
+            }
+        }
+
+        [Fact]
+        public void ProgressArrivesBeforeTheResponse()
+        {
+            Backend b = Fresh();
+            {
+                JsonElement r = Result(b.Call("backend/wait", "{\"steps\":4,\"stepMs\":120,\"progressToken\":\"p-1\"}"));
+                Assert.Equal(4, r.GetProperty("steps").GetInt32());
+                List<string> kinds = new List<string>();
+                foreach (JsonElement n in b.Notifications)
+                {
+                    Assert.Equal("$/progress", n.GetProperty("method").GetString());
+                    Assert.Equal("p-1", n.GetProperty("params").GetProperty("token").GetString());
+                    kinds.Add(n.GetProperty("params").GetProperty("value").GetProperty("kind").GetString());
+                }
+                Assert.True(kinds.Count >= 3, "begin, at least one report, end: got " + string.Join(",", kinds));
+                Assert.Equal("begin", kinds[0]);
+                Assert.Equal("end", kinds[kinds.Count - 1]);
+                Assert.Contains("report", kinds);
+                JsonElement last = b.Notifications[b.Notifications.Count - 1].GetProperty("params").GetProperty("value");
+                Assert.Equal(4, last.GetProperty("entriesDone").GetInt32());
+            }
+        }
+
+        [Fact]
+        public void CancelRequestAnswersMinus32800AndTheBackendStaysUsable()
+        {
+            Backend b = Fresh();
+            {
+                long id = b.Client.SendRequest("backend/wait", "{\"steps\":500,\"stepMs\":20,\"progressToken\":\"c-1\"}");
+                JsonElement first = b.WaitNotification(10000);
+                Assert.Equal("$/progress", first.GetProperty("method").GetString());
+                Stopwatch watch = Stopwatch.StartNew();
+                b.Client.CancelRequest(id);
+                JsonElement e = Error(b.WaitResponse(id, 3000));
+                watch.Stop();
+                Assert.Equal(-32800, e.GetProperty("code").GetInt32());
+                Assert.Equal("Cancelled", e.GetProperty("data").GetProperty("code").GetString());
+                output.WriteLine("timing: $/cancelRequest to -32800 reply: {0:F0} ms", watch.Elapsed.TotalMilliseconds);
+                Assert.True(Result(b.Call("backend/ping", "{}")).GetProperty("pong").GetBoolean());
+                Assert.True(b.Client.IsAlive);
+            }
+        }
+
+        [Fact]
+        public void WaitForResponseDrainsACancelledRequest()
+        {
+            // What the module's finally block does after Ctrl+C, with method calls only.
+            Backend b = Fresh();
+            {
+                long id = b.Client.SendRequest("backend/wait", "{\"steps\":500,\"stepMs\":20,\"progressToken\":\"w\"}");
+                b.WaitNotification(10000);
+                b.Client.CancelRequest(id);
+                Assert.True(b.Client.WaitForResponse(id, 3000));
+                Assert.True(Result(b.Call("backend/ping", "{}")).GetProperty("pong").GetBoolean());
+                Assert.Empty(b.Notifications); // the cancelled request's progress was dropped, nothing else came
+                Stopwatch watch = Stopwatch.StartNew();
+                Assert.False(b.Client.WaitForResponse(id + 1000, 300));
+                Assert.True(watch.ElapsedMilliseconds >= 250);
+            }
+        }
+
+        [Fact]
+        public void ItemsStreamAsNotificationsBeforeTheSummary()
+        {
+            const string text = "Grüße 😀";
+            Backend b = Fresh();
+            {
+                JsonElement r = Result(b.Call("backend/echo", "{\"text\":" + RpcClient.JsonString(text) + ",\"count\":600,\"itemToken\":\"i-1\"}"));
+                Assert.Equal(600, r.GetProperty("count").GetInt32());
+                int batches = 0;
+                int next = 0;
+                foreach (JsonElement n in b.Notifications)
+                {
+                    Assert.Equal("$/items", n.GetProperty("method").GetString());
+                    Assert.Equal("i-1", n.GetProperty("params").GetProperty("token").GetString());
+                    batches++;
+                    foreach (JsonElement item in n.GetProperty("params").GetProperty("items").EnumerateArray())
+                    {
+                        Assert.Equal(next++, item.GetProperty("index").GetInt32());
+                        Assert.Equal(text, item.GetProperty("text").GetString());
+                    }
+                }
+                Assert.Equal(600, next);
+                Assert.True(batches >= 3, "600 items come in several batches, got " + batches);
+            }
+        }
+
+        [Fact]
+        public void MultiByteTextSurvivesBothWays()
+        {
+            // Content-Length counts bytes: a char count would cut these frames short.
+            StringBuilder big = new StringBuilder();
+            for (int i = 0; i < 20000; i++) big.Append("ü日😀");
+            string[] texts = new string[] { "Grüße", "日本語のパス\\レイヤー", "emoji 😀🎉", big.ToString() };
+            Backend b = Fresh();
+            {
+                foreach (string text in texts)
+                {
+                    JsonElement r = Result(b.Call("backend/echo", "{\"text\":" + RpcClient.JsonString(text) + "}"));
+                    Assert.Equal(text, r.GetProperty("text").GetString());
+                }
+                // The error path echoes too: an unknown multi-byte parameter name.
+                JsonElement e = Error(b.Call("backend/ping", "{\"schlüssel😀\":1}"));
+                Assert.Equal("schlüssel😀", e.GetProperty("data").GetProperty("parameter").GetString());
+            }
+        }
+
     }
 }
