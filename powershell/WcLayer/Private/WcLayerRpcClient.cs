@@ -163,6 +163,8 @@ namespace WcLayer.Transport.V1
         private volatile string readError;
         private DateTime startTime;
         private int processId;
+        private int? exitCode;
+        private bool disposed;
 
         public const int MaxStderrLineChars = 4000;
 
@@ -186,14 +188,21 @@ namespace WcLayer.Transport.V1
         public bool Started { get { return process != null; } }
 
         /// <summary>True when the child process has ended.</summary>
-        public bool HasExited
+        public bool HasExited { get { return RememberExit(); } }
+
+        // Whether the process ended; the first time it has, keeps its exit code, so the code is
+        // still known after the Process object is disposed.
+        private bool RememberExit()
         {
-            get
+            if (process == null) return false;
+            if (exitCode.HasValue || disposed) return true;
+            try
             {
-                if (process == null) return false;
-                try { return process.HasExited; }
-                catch (InvalidOperationException) { return true; }
+                if (!process.HasExited) return false;
+                exitCode = process.ExitCode;
+                return true;
             }
+            catch (InvalidOperationException) { return true; }
         }
 
         /// <summary>The exit code once the process has ended, else null.</summary>
@@ -202,8 +211,7 @@ namespace WcLayer.Transport.V1
             get
             {
                 if (!HasExited) return null;
-                try { return process.ExitCode; }
-                catch (InvalidOperationException) { return null; }
+                return exitCode;
             }
         }
 
@@ -519,8 +527,10 @@ namespace WcLayer.Transport.V1
 
         public bool WaitForExit(int timeoutMs)
         {
-            if (process == null) return true;
-            return process.WaitForExit(Math.Max(0, timeoutMs));
+            if (process == null || disposed) return true;
+            bool exited = process.WaitForExit(Math.Max(0, timeoutMs));
+            if (exited) RememberExit();
+            return exited;
         }
 
         /// <summary>
@@ -529,9 +539,10 @@ namespace WcLayer.Transport.V1
         /// </summary>
         public bool Close(int graceMs)
         {
-            if (process == null) return true;
+            if (process == null || disposed) return true;
             try { if (stdin != null) stdin.Close(); }
             catch (IOException) { }
+            catch (ObjectDisposedException) { }
             bool exited = WaitForExit(graceMs);
             if (!exited) Kill();
             JoinReaders(1000);
@@ -542,11 +553,12 @@ namespace WcLayer.Transport.V1
         /// <summary>Ends the process at once.</summary>
         public void Kill()
         {
-            if (process == null) return;
+            if (process == null || disposed) return;
             try
             {
                 if (!process.HasExited) process.Kill();
                 process.WaitForExit(5000);
+                RememberExit();
             }
             catch (InvalidOperationException) { }
             catch (System.ComponentModel.Win32Exception) { }
@@ -558,9 +570,13 @@ namespace WcLayer.Transport.V1
             if (stderrThread != null) stderrThread.Join(timeoutMs);
         }
 
+        /// <summary>Ends the process if needed and frees it. Safe to call more than once.</summary>
         public void Dispose()
         {
+            if (disposed) return;
             Close(0);
+            RememberExit();
+            disposed = true;
             if (process != null) process.Dispose();
         }
 

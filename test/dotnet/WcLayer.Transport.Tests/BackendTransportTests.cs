@@ -138,6 +138,25 @@ namespace WcLayer.Transport.Tests
         }
 
         [Fact]
+        public void DisposeIsIdempotentAndKeepsTheExitCode()
+        {
+            // The module may Kill, Close and Dispose one client from several cleanup paths.
+            Backend b = Backend.Start();
+            Result(b.Call("backend/ping", "{}"));
+            b.Client.Kill();
+            b.Client.Dispose();
+            b.Client.Dispose();
+            Assert.True(b.Client.Close(0));
+            b.Client.Kill();
+            Assert.True(b.Client.HasExited);
+            Assert.False(b.Client.IsAlive);
+            Assert.NotNull(b.Client.ExitCode);
+            Assert.NotEqual((int?)0, b.Client.ExitCode);
+            Assert.True(b.Client.WaitForExit(0));
+            Assert.Throws<ObjectDisposedException>(delegate { b.Client.Send("{}"); });
+        }
+
+        [Fact]
         public void ACrashDuringARequestIsDetected()
         {
             using (Backend b = Backend.Start())
