@@ -447,3 +447,89 @@ export function manifestProblems(file: string, manifest: { [key: string]: PsdVal
   for (const t of tags ?? []) if (/\s/.test(t)) problems.push(`${file}: tag '${t}' has a space (the gallery refuses it)`);
   return problems;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Calls: code that cannot run here must at least call things that exist.
+
+/**
+ * Commands of Windows PowerShell 5.1's own modules (Microsoft.PowerShell.Core, .Utility,
+ * .Management, .Security, .Host) that the module may call. A command outside this list and not
+ * defined by the module is most likely a typo, or something 5.1 lacks: add it here knowingly.
+ */
+export const BUILTIN_COMMANDS_51 = new Set(
+  [
+    'Add-Content', 'Add-Member', 'Add-Type', 'Clear-Variable', 'Compare-Object', 'ConvertFrom-Csv', 'ConvertFrom-Json',
+    'ConvertFrom-StringData', 'ConvertTo-Csv', 'ConvertTo-Json', 'ConvertTo-Xml', 'Copy-Item', 'Export-Clixml', 'Export-Csv',
+    'Export-ModuleMember', 'ForEach-Object', 'Format-List', 'Format-Table', 'Get-ChildItem', 'Get-Command', 'Get-Content',
+    'Get-Date', 'Get-EventSubscriber', 'Get-FileHash', 'Get-Item', 'Get-ItemProperty', 'Get-Job', 'Get-Location',
+    'Get-Member', 'Get-Module', 'Get-Process', 'Get-PSDrive', 'Get-Random', 'Get-Variable', 'Group-Object',
+    'Import-Clixml', 'Import-Csv', 'Import-Module', 'Import-PowerShellDataFile', 'Invoke-Command', 'Join-Path',
+    'Measure-Object', 'Move-Item', 'New-Item', 'New-Object', 'New-TemporaryFile', 'New-Variable', 'Out-File', 'Out-Null',
+    'Out-String', 'Pop-Location', 'Push-Location', 'Read-Host', 'Register-EngineEvent', 'Register-ObjectEvent',
+    'Remove-Item', 'Remove-Job', 'Remove-Module', 'Remove-Variable', 'Rename-Item', 'Resolve-Path', 'Select-Object',
+    'Select-String', 'Set-Content', 'Set-Item', 'Set-ItemProperty', 'Set-Location', 'Set-StrictMode', 'Set-Variable',
+    'Sort-Object', 'Split-Path', 'Start-Process', 'Start-Sleep', 'Stop-Process', 'Tee-Object', 'Test-Path',
+    'Unregister-Event', 'Update-TypeData', 'Wait-Process', 'Where-Object', 'Write-Debug', 'Write-Error', 'Write-Host',
+    'Write-Information', 'Write-Output', 'Write-Progress', 'Write-Verbose', 'Write-Warning',
+  ].map((c) => c.toLowerCase()),
+);
+
+const COMMON_PARAMETERS = ['Verbose', 'Debug', 'ErrorAction', 'WarningAction', 'InformationAction', 'ErrorVariable', 'WarningVariable', 'InformationVariable', 'OutVariable', 'OutBuffer', 'PipelineVariable'];
+
+/**
+ * Across all the module's files: every command called is a module function or a 5.1 built-in,
+ * and every named parameter passed to a module function is one it declares (or a common one).
+ */
+export function callProblems(files: { file: string; tree: Parser.Tree }[]): string[] {
+  const problems: string[] = [];
+  const defined = new Map<string, FunctionInfo>();
+  for (const { tree } of files) for (const fn of functionsIn(tree)) defined.set(fn.name.toLowerCase(), fn);
+  for (const { file, tree } of files) {
+    for (const command of descendants(tree.rootNode, 'command')) {
+      if (insideLiteralOrComment(command)) continue;
+      const nameNode = command.children.find((c) => c.type === 'command_name');
+      if (!nameNode || !/^[A-Za-z]+-[A-Za-z0-9]+$/.test(nameNode.text)) continue; // & $x, . $file, paths, aliases
+      const name = nameNode.text.toLowerCase();
+      const fn = defined.get(name);
+      if (!fn) {
+        if (!BUILTIN_COMMANDS_51.has(name)) problems.push(`${where(file, command)}: ${nameNode.text} is neither a module function nor a known Windows PowerShell 5.1 command`);
+        continue;
+      }
+      const binding = hasAttribute(fn, 'CmdletBinding');
+      const accepted = [...fn.parameters, ...(binding ? COMMON_PARAMETERS : [])];
+      if (binding && isTrueArgument(binding.args.find((a) => a.name?.toLowerCase() === 'supportsshouldprocess'))) accepted.push('WhatIf', 'Confirm');
+      for (const p of commandParameters(command)) {
+        const matches = accepted.filter((a) => a.toLowerCase().startsWith(p.name));
+        const exact = accepted.some((a) => a.toLowerCase() === p.name);
+        if (!exact && matches.length !== 1) {
+          problems.push(`${where(file, p.node)}: ${fn.name} has no parameter -${p.name}${matches.length > 1 ? ' (ambiguous)' : ''}`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/** Public members of the C# transport class, to check what the PowerShell code calls on it. */
+export function publicMembersOfCSharp(source: string): Set<string> {
+  const members = new Set<string>();
+  for (const m of source.matchAll(/public\s+(?:static\s+|override\s+|sealed\s+|readonly\s+|const\s+)*[\w<>[\]?,.]+\s+(\w+)\s*(?:\(|\{|=|;)/g)) {
+    if (!/\b(class|struct|interface|enum)\b/.test(m[0])) members.add(m[1]!);
+  }
+  return members;
+}
+
+/** `$client.X` and `.Client.X` in the PowerShell code name members the C# class has. */
+export function transportMemberProblems(files: { file: string; source: string }[], members: Set<string>): string[] {
+  const problems: string[] = [];
+  for (const { file, source } of files) {
+    const lines = source.split('\n');
+    lines.forEach((line, i) => {
+      if (/^\s*#/.test(line)) return;
+      for (const m of line.matchAll(/(?:\$client|\.Client)\.(\w+)/gi)) {
+        if (!members.has(m[1]!)) problems.push(`${file}:${i + 1}: the transport has no public member ${m[1]}`);
+      }
+    });
+  }
+  return problems;
+}

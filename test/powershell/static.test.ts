@@ -12,6 +12,9 @@ import { extname, join, relative } from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
 import {
   APPROVED_VERBS,
+  callProblems,
+  publicMembersOfCSharp,
+  transportMemberProblems,
   STATE_CHANGING_VERBS,
   encodingProblems,
   manifestProblems,
@@ -100,6 +103,18 @@ test('static: the format file defines a view for every type name it is given, an
       assert.ok(xml.includes(`<TypeName>${m[1]}</TypeName>`), `${rel(f)} emits ${m[1]}, which has no view in WcLayer.Format.ps1xml`);
     }
   }
+});
+
+test('static: commands called exist (module functions or 5.1 built-ins) with the parameters they declare', () => {
+  const moduleFiles = psFiles.filter((f) => rel(f).startsWith(join('powershell', 'WcLayer') + '/'));
+  expectNone(callProblems(moduleFiles.map((f) => ({ file: rel(f), tree: parse(read(f)) }))));
+});
+
+test('static: what the PowerShell code calls on the C# transport exists in WcLayerRpcClient.cs', () => {
+  const members = publicMembersOfCSharp(read(join(moduleDir, 'Private', 'WcLayerRpcClient.cs')));
+  for (const m of ['Start', 'Send', 'TryTake', 'CancelRequest', 'WaitForResponse', 'IsAlive', 'TakeNewStderr', 'Close', 'Kill']) assert.ok(members.has(m), m);
+  const moduleFiles = psFiles.filter((f) => rel(f).startsWith(join('powershell', 'WcLayer') + '/'));
+  expectNone(transportMemberProblems(moduleFiles.map((f) => ({ file: rel(f), source: read(f) })), members));
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -232,4 +247,18 @@ test('static checks: the verb lists are consistent', () => {
   for (const v of ['Remove', 'Set', 'New', 'Import', 'Export', 'Merge', 'Stop', 'ConvertTo', 'Clear', 'Reset', 'Mount', 'Dismount', 'Checkpoint']) {
     assert.ok(STATE_CHANGING_VERBS.has(v), v);
   }
+});
+
+test('static checks: calls to missing commands or parameters are reported', () => {
+  const helper = 'function Get-WcHelper {\n    [CmdletBinding()]\n    param([string] $Name, [switch] $Force)\n    $Name\n}\n';
+  const check = (caller: string): string[] => callProblems([{ file: 'a.ps1', tree: parse(helper) }, { file: 'b.ps1', tree: parse(caller) }]);
+  expectNone(check('Get-WcHelper -Name x -Force -Verbose -ErrorAction Stop; Get-WcHelper -N x; Write-Verbose hi; & $x; . $y'));
+  assert.match(check('Get-WcHelpr -Name x').join(), /Get-WcHelpr is neither a module function/);
+  assert.match(check('Get-WcHelper -Nmae x').join(), /has no parameter -nmae/);
+  assert.match(check('Get-WcHelper -WhatIf').join(), /has no parameter -whatif/);
+  assert.match(check('Invoke-Something').join(), /Invoke-Something is neither/);
+  const members = publicMembersOfCSharp('public sealed class C { public bool IsAlive { get { return true; } } public string TryTake(int t) { return null; } }');
+  assert.deepEqual([...members].sort(), ['IsAlive', 'TryTake']);
+  expectNone(transportMemberProblems([{ file: 'c.ps1', source: '$client.TryTake(100); $State.Client.IsAlive' }], members));
+  assert.match(transportMemberProblems([{ file: 'c.ps1', source: '$client.TryTakes(100)' }], members).join(), /no public member TryTakes/);
 });
