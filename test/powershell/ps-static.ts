@@ -351,7 +351,8 @@ export function psdValue(node: Node): PsdValue {
       const body = node.children.find((c) => c.type === 'hash_literal_body');
       for (const entry of body?.namedChildren.filter((c) => c.type === 'hash_entry') ?? []) {
         const keyNode = entry.children.find((c) => c.type === 'key_expression')!;
-        const key = keyNode.namedChildren[0]?.type === 'string_literal' ? unquote(keyNode.namedChildren[0]) : keyNode.text;
+        const keyLiteral = keyNode.descendantsOfType('string_literal')[0];
+        const key = keyLiteral ? unquote(keyLiteral) : keyNode.text;
         const valueNode = entry.namedChildren.find((c) => c.type !== 'key_expression' && c.type !== 'comment');
         obj[key] = valueNode ? psdValue(valueNode) : null;
       }

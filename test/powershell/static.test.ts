@@ -8,8 +8,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import type Parser from 'tree-sitter';
 import { extname, join, relative } from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
+import { ERROR_CODES } from '../../src/errors.js';
+import { METHOD_NOT_FOUND, RPC_ERROR_CODE } from '../../src/rpc/codes.js';
 import {
   APPROVED_VERBS,
   callProblems,
@@ -19,6 +22,7 @@ import {
   encodingProblems,
   manifestProblems,
   parse,
+  psdValue,
   ps7OnlyProblems,
   publicFunctionProblems,
   readManifest,
@@ -29,6 +33,8 @@ const psRoot = join(repoRoot, 'powershell');
 const moduleDir = join(psRoot, 'WcLayer');
 const manifestPath = join(moduleDir, 'WcLayer.psd1');
 const packageVersion = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+type Node = Parser.SyntaxNode;
 
 function walk(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
@@ -115,6 +121,34 @@ test('static: what the PowerShell code calls on the C# transport exists in WcLay
   for (const m of ['Start', 'Send', 'TryTake', 'CancelRequest', 'WaitForResponse', 'IsAlive', 'TakeNewStderr', 'Close', 'Kill']) assert.ok(members.has(m), m);
   const moduleFiles = psFiles.filter((f) => rel(f).startsWith(join('powershell', 'WcLayer') + '/'));
   expectNone(transportMemberProblems(moduleFiles.map((f) => ({ file: rel(f), source: read(f) })), members));
+});
+
+test('static: the error mapping covers every backend error code, with real ErrorCategory names', () => {
+  // System.Management.Automation.ErrorCategory
+  const categories = new Set(['NotSpecified', 'OpenError', 'CloseError', 'DeviceError', 'DeadlockDetected', 'InvalidArgument',
+    'InvalidData', 'InvalidOperation', 'InvalidResult', 'InvalidType', 'MetadataError', 'NotImplemented', 'NotInstalled',
+    'ObjectNotFound', 'OperationStopped', 'OperationTimeout', 'SyntaxError', 'ParserError', 'PermissionDenied', 'ResourceBusy',
+    'ResourceExists', 'ResourceUnavailable', 'ReadError', 'WriteError', 'FromStdErr', 'SecurityError', 'ProtocolError',
+    'ConnectionError', 'AuthenticationError', 'LimitsExceeded', 'QuotaExceeded', 'NotEnabled']);
+  const tree = parse(read(join(moduleDir, 'Private', 'ConvertTo-WcErrorRecord.ps1')));
+  const tables: Record<string, Record<string, string>> = {};
+  for (const a of [...(function* all(n: Node): Generator<Node> { yield n; for (const c of n.children) yield* all(c); })(tree.rootNode)]) {
+    if (a.type !== 'assignment_expression') continue;
+    const target = a.children[0]?.text ?? '';
+    const hash = a.descendantsOfType('hash_literal_expression')[0];
+    if (hash && /^\$script:Wc(ErrorCategory|RpcCodeName)$/.test(target)) tables[target] = psdValue(hash) as Record<string, string>;
+  }
+  const category = tables['$script:WcErrorCategory'];
+  const byNumber = tables['$script:WcRpcCodeName'];
+  assert.ok(category && byNumber, 'both tables found');
+  for (const code of ERROR_CODES) assert.ok(category[code], `no ErrorCategory for ${code}`);
+  for (const [code, name] of Object.entries(category)) assert.ok(categories.has(name), `${code} -> ${name} is not an ErrorCategory`);
+  for (const [code, n] of Object.entries(RPC_ERROR_CODE)) assert.equal(byNumber[String(n)], code, `JSON-RPC ${n} should map to ${code}`);
+  assert.equal(category['NotFound'], 'ObjectNotFound');
+  assert.equal(category['BackendMethodMissing'], 'NotImplemented');
+  // -32601 is decided before data.code (the backend sends data.code NotFound with it).
+  const source = read(join(moduleDir, 'Private', 'ConvertTo-WcErrorRecord.ps1'));
+  assert.ok(source.indexOf(`$number -eq ${METHOD_NOT_FOUND}`) < source.indexOf('elseif ($dataCode)'), '-32601 checked first');
 });
 
 // ---------------------------------------------------------------------------------------------
