@@ -4,6 +4,11 @@
 # Importing is cheap on purpose (auto-loading, tab completion and DSC import modules often):
 # nothing is compiled and no process starts until the first command needs the backend.
 
+# A caller's Set-StrictMode -Version Latest would otherwise reach into the module, where reading
+# an optional member of a backend reply ($value.message, $error.data) must give $null, not throw.
+# Version 1.0 still stops on variables used before they are set.
+Set-StrictMode -Version 1.0
+
 $script:WcModuleRoot = $PSScriptRoot
 # The manifest's version (while the root module loads, its own module object may not have it yet).
 $script:WcModuleVersion = $null
