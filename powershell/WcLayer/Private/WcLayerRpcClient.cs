@@ -242,8 +242,10 @@ namespace WcLayer.Transport.V1
             process = p;
             processId = p.Id;
             startTime = DateTime.Now;
-            // Raw bytes on BaseStream: never a StreamWriter, which on .NET Framework may put a
-            // BOM in front of the first frame (the backend strips a leading BOM as well).
+            // Raw BOM-less bytes on BaseStream, never through the StreamWriter. On .NET Framework
+            // with a UTF-8 console (chcp 65001) Process.Start itself already wrote a UTF-8 BOM
+            // through that writer (it takes Console.InputEncoding); that cannot be prevented
+            // here without changing the console's encoding, so the backend drops a leading BOM.
             stdin = p.StandardInput.BaseStream;
             RegisterLive(this);
 
