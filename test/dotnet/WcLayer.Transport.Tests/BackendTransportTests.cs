@@ -46,26 +46,6 @@ namespace WcLayer.Transport.Tests
         }
 
         [Fact]
-        public void HandshakeReportsVersionsAndMeasuresColdStart()
-        {
-            Stopwatch watch = Stopwatch.StartNew();
-            using (Backend b = Backend.Start())
-            {
-                JsonElement r = Result(b.Call("initialize", "{\"clientName\":\"xunit\",\"protocolVersion\":\"1.0\"}"));
-                watch.Stop();
-                Assert.Equal("1.0", r.GetProperty("protocolVersion").GetString());
-                Assert.Equal(b.Client.ProcessId, r.GetProperty("pid").GetInt32());
-                Assert.StartsWith("v", r.GetProperty("node").GetString());
-                List<string> methods = new List<string>();
-                foreach (JsonElement m in r.GetProperty("capabilities").GetProperty("methods").EnumerateArray()) methods.Add(m.GetString());
-                Assert.Contains("backend/ping", methods);
-                Assert.Contains("shutdown", methods);
-                Assert.True(b.Client.IsAlive);
-                output.WriteLine("timing: backend cold start (process start to initialize answered): {0:F0} ms", watch.Elapsed.TotalMilliseconds);
-            }
-        }
-
-        [Fact]
         public void StderrFillsABoundedRingBuffer()
         {
             using (Backend b = Backend.Start("debug", 5))
@@ -241,32 +221,6 @@ namespace WcLayer.Transport.Tests
             return BackendTransportTests.Error(response);
         }
 
-        private static double Median(List<double> values)
-        {
-            return BackendTransportTests.Median(values);
-        }
-
-        [Fact]
-        public void PingRoundTripOver100Calls()
-        {
-            Backend b = Fresh();
-            {
-                Result(b.Call("initialize", "{}"));
-                Result(b.Call("backend/ping", "{}")); // warm up
-                List<double> times = new List<double>();
-                for (int i = 0; i < 100; i++)
-                {
-                    Stopwatch watch = Stopwatch.StartNew();
-                    JsonElement r = Result(b.Call("backend/ping", "{}"));
-                    watch.Stop();
-                    Assert.True(r.GetProperty("pong").GetBoolean());
-                    times.Add(watch.Elapsed.TotalMilliseconds);
-                }
-                double median = Median(times);
-                output.WriteLine("timing: backend/ping round trip over 100 calls: median {0:F3} ms, max {1:F3} ms", median, times[times.Count - 1]);
-            }
-        }
-
         [Fact]
         public void RequestIdsIncreaseAndResponsesMatchThem()
         {
@@ -413,5 +367,72 @@ namespace WcLayer.Transport.Tests
             }
         }
 
+    }
+    [CollectionDefinition("Timing", DisableParallelization = true)]
+    public class TimingCollection
+    {
+    }
+
+    /// <summary>The measurements: run alone, after the parallel tests, so they time one backend.</summary>
+    [Collection("Timing")]
+    public class TimingTests
+    {
+        private readonly ITestOutputHelper output;
+
+        public TimingTests(ITestOutputHelper output)
+        {
+            this.output = output;
+        }
+
+        private static JsonElement Result(JsonElement response)
+        {
+            return BackendTransportTests.Result(response);
+        }
+
+        private static double Median(List<double> values)
+        {
+            return BackendTransportTests.Median(values);
+        }
+
+        [Fact]
+        public void HandshakeReportsVersionsAndMeasuresColdStart()
+        {
+            Stopwatch watch = Stopwatch.StartNew();
+            using (Backend b = Backend.Start())
+            {
+                JsonElement r = Result(b.Call("initialize", "{\"clientName\":\"xunit\",\"protocolVersion\":\"1.0\"}"));
+                watch.Stop();
+                Assert.Equal("1.0", r.GetProperty("protocolVersion").GetString());
+                Assert.Equal(b.Client.ProcessId, r.GetProperty("pid").GetInt32());
+                Assert.StartsWith("v", r.GetProperty("node").GetString());
+                List<string> methods = new List<string>();
+                foreach (JsonElement m in r.GetProperty("capabilities").GetProperty("methods").EnumerateArray()) methods.Add(m.GetString());
+                Assert.Contains("backend/ping", methods);
+                Assert.Contains("shutdown", methods);
+                Assert.True(b.Client.IsAlive);
+                output.WriteLine("timing: backend cold start (process start to initialize answered): {0:F0} ms", watch.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        [Fact]
+        public void PingRoundTripOver100Calls()
+        {
+            using (Backend b = Backend.Start())
+            {
+                Result(b.Call("initialize", "{}"));
+                Result(b.Call("backend/ping", "{}")); // warm up
+                List<double> times = new List<double>();
+                for (int i = 0; i < 100; i++)
+                {
+                    Stopwatch watch = Stopwatch.StartNew();
+                    JsonElement r = Result(b.Call("backend/ping", "{}"));
+                    watch.Stop();
+                    Assert.True(r.GetProperty("pong").GetBoolean());
+                    times.Add(watch.Elapsed.TotalMilliseconds);
+                }
+                double median = Median(times);
+                output.WriteLine("timing: backend/ping round trip over 100 calls: median {0:F3} ms, max {1:F3} ms", median, times[times.Count - 1]);
+            }
+        }
     }
 }
