@@ -112,7 +112,7 @@ export function ps7OnlyProblems(file: string, tree: Parser.Tree): string[] {
       else if ((t === 'clean') && (n.parent?.type === 'ERROR' || n.parent?.type === 'block_name')) problems.push(`${where(file, n)}: the clean block is PowerShell 7.3+ only`);
     }
     if (n.type === 'variable' && PS7_ONLY_VARIABLES.has(n.text.toLowerCase())) {
-      problems.push(`${where(file, n)}: ${n.text} does not exist in Windows PowerShell 5.1 (test $PSVersionTable.PSEdition or [Environment]::OSVersion instead)`);
+      problems.push(`${where(file, n)}: ${n.text} does not exist in Windows PowerShell 5.1 (use the module's Test-WcIsWindows)`);
     }
     if (n.type === 'command') {
       const nameNode = n.children.find((c) => c.type === 'command_name');
