@@ -65,4 +65,19 @@ export const backendMethods: RpcMethod[] = [
       return { steps };
     },
   }),
+  defineMethod({
+    name: 'backend/echo',
+    summary: 'returns its text; with an itemToken streams it back as count $/items objects',
+    params: ['text', 'count'],
+    handler: async (p, ctx) => {
+      const text = p.optionalString('text') ?? '';
+      const count = p.optionalNumber('count', { min: 0, max: 100000, integer: true }) ?? 0;
+      if (!ctx.items.active) return { text, items: Array.from({ length: count }, (_, index) => ({ index, text })) };
+      for (let index = 0; index < count; index++) {
+        throwIfCancelled(ctx.signal, `backend/echo (item ${index} of ${count})`);
+        await ctx.items.push({ index, text });
+      }
+      return { text, count: ctx.items.sent };
+    },
+  }),
 ];
