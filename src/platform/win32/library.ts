@@ -4,7 +4,7 @@
 import { unsupportedHere } from '../index.js';
 import { notAvailable } from './errors.js';
 import { koffi } from './koffi.js';
-import { DLL_FILES, PROTOTYPES, prototypeName, type DllName } from './prototypes.js';
+import { DLL_FILES, PROTOTYPES, prototypeName, prototypeParts, type DllName } from './prototypes.js';
 import { win32Types } from './types.js';
 
 /** A bound function: call it directly, or through .async(...args, callback) on a worker thread. */
@@ -49,6 +49,7 @@ function bindDll(dll: DllName): NativeTable {
   const table: Record<string, NativeFunction> = {};
   for (const proto of PROTOTYPES[dll]) {
     const name = prototypeName(proto);
+    checkPrototypeTypes(proto);
     try {
       table[name] = lib.func(proto) as NativeFunction;
     } catch {
@@ -64,4 +65,20 @@ function missingExport(dll: DllName, name: string): NativeFunction {
     throw notAvailable(name, `${DLL_FILES[dll]} does not export it on this build`);
   };
   return Object.assign(fail, { async: fail });
+}
+
+/**
+ * Throws a plain Error naming the first type koffi does not know. Call before koffi.proto() or
+ * lib.func(): koffi 3.3.4 aborts the process on `const <unknown type>` instead of throwing.
+ */
+export function checkPrototypeTypes(prototype: string): void {
+  win32Types();
+  const k = koffi();
+  for (const t of prototypeParts(prototype).types) {
+    try {
+      k.type(t);
+    } catch (e) {
+      throw new Error(`${(e as Error).message} in prototype: ${prototype}`);
+    }
+  }
 }

@@ -111,9 +111,34 @@ export const PROTOTYPES: Readonly<Record<DllName, readonly string[]>> = {
   ],
 };
 
+export interface PrototypeParts {
+  name: string;
+  /** Type texts with direction qualifiers removed: result first, then each parameter. */
+  types: string[];
+}
+
+/**
+ * Splits `RESULT [__stdcall] Name(TYPE a, TYPE *b, ...)` into its type texts. koffi 3.3.4
+ * aborts the whole process (instead of throwing) on `const <unknown type>`, so every type is
+ * checked on its own with koffi.type() before a prototype reaches koffi.proto() or lib.func().
+ */
+export function prototypeParts(prototype: string): PrototypeParts {
+  const m = /^\s*(.+?)\s+(?:__stdcall\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)\s*$/.exec(prototype);
+  if (!m) throw new Error(`not a C prototype: ${prototype}`);
+  const params = m[3]!.trim();
+  const types = [m[1]!.trim()];
+  if (params !== '' && params !== 'void') {
+    for (const param of params.split(',')) {
+      const t = param.replace(/\b_(In|Out|Inout)_\b/g, '').trim();
+      // Drop the parameter name: the last identifier, when something precedes it.
+      const named = /^(.*[\s*])([A-Za-z_][A-Za-z0-9_]*)$/.exec(t);
+      types.push((named ? named[1]! : t).trim());
+    }
+  }
+  return { name: m[2]!, types };
+}
+
 /** The function name of a prototype string. */
 export function prototypeName(prototype: string): string {
-  const m = /([A-Za-z_][A-Za-z0-9_]*)\s*\(/.exec(prototype);
-  if (!m) throw new Error(`no function name in prototype: ${prototype}`);
-  return m[1]!;
+  return prototypeParts(prototype).name;
 }
