@@ -20,14 +20,14 @@ export interface NativeLibraries {
   get(dll: DllName): NativeTable;
 }
 
-/** The real DLLs, each loaded when first asked for. */
-export function loadNativeLibraries(): NativeLibraries {
+/** The real DLLs, each loaded when first asked for; `os` is a parameter only for tests. */
+export function loadNativeLibraries(os: NodeJS.Platform = process.platform): NativeLibraries {
   const loaded = new Map<DllName, NativeTable>();
   return {
     get(dll) {
       let table = loaded.get(dll);
       if (!table) {
-        table = bindDll(dll);
+        table = bindDll(dll, os);
         loaded.set(dll, table);
       }
       return table;
@@ -35,8 +35,8 @@ export function loadNativeLibraries(): NativeLibraries {
   };
 }
 
-function bindDll(dll: DllName): NativeTable {
-  if (process.platform !== 'win32') throw unsupportedHere(`loading ${DLL_FILES[dll]}`);
+function bindDll(dll: DllName, os: NodeJS.Platform): NativeTable {
+  if (os !== 'win32') throw unsupportedHere(`loading ${DLL_FILES[dll]}`);
   win32Types();
   const k = koffi();
   let lib: ReturnType<typeof k.load>;

@@ -52,12 +52,12 @@ export async function openHive(libs: NativeLibraries, path: string): Promise<Off
 }
 
 export async function mergeHives(libs: NativeLibraries, hives: readonly OfflineHive[]): Promise<OfflineHive> {
+  const fns = libs.get('offreg');
   if (hives.length === 0) throw invalidArgument('ORMergeHives needs at least one hive');
   const handles = hives.map((h) => {
     if (!(h instanceof Win32Hive)) throw invalidArgument('ORMergeHives takes hives opened by this platform');
     return h.live('ORMergeHives');
   });
-  const fns = libs.get('offreg');
   const out: unknown[] = [null];
   const label = `merge of ${hives.map((h) => (h as Win32Hive).label).join(' + ')}`;
   await win32Async(fns.ORMergeHives!, 'ORMergeHives', { key: label }, handles, handles.length, out);

@@ -83,8 +83,8 @@ export class VmCompute {
   }
 
   /** The calls that take only the driver info and the layer id. */
-  simple(operation: 'ActivateLayer' | 'DeactivateLayer' | 'UnprepareLayer' | 'DestroyLayer', layerPath: string): Promise<void> {
-    return hresultAsync(this.fns[operation]!, operation, { path: layerPath }, DRIVER_INFO, layerPath);
+  async simple(operation: 'ActivateLayer' | 'DeactivateLayer' | 'UnprepareLayer' | 'DestroyLayer', layerPath: string): Promise<void> {
+    await hresultAsync(this.fns[operation]!, operation, { path: layerPath }, DRIVER_INFO, layerPath);
   }
 
   async prepareLayer(layerPath: string, parents: readonly string[]): Promise<void> {
@@ -97,8 +97,8 @@ export class VmCompute {
     await hresultAsync(this.fns.CreateSandboxLayer!, 'CreateSandboxLayer', { path: layerPath }, DRIVER_INFO, layerPath, null, layers, count);
   }
 
-  expandSandboxSize(layerPath: string, sizeBytes: bigint): Promise<void> {
-    return hresultAsync(this.fns.ExpandSandboxSize!, 'ExpandSandboxSize', { path: layerPath, size: sizeBytes.toString() }, DRIVER_INFO, layerPath, sizeBytes);
+  async expandSandboxSize(layerPath: string, sizeBytes: bigint): Promise<void> {
+    await hresultAsync(this.fns.ExpandSandboxSize!, 'ExpandSandboxSize', { path: layerPath, size: sizeBytes.toString() }, DRIVER_INFO, layerPath, sizeBytes);
   }
 
   async layerExists(layerPath: string): Promise<boolean> {
