@@ -81,7 +81,11 @@ export function startServer(options: ServerOptions): Server {
 
   const inFlight = new Set<AbortController>();
   for (const m of methods) {
-    connection.onRequest(m.name, async (params: unknown, token: CancellationToken) => {
+    // vscode-jsonrpc passes only the token when a request has no params, and spreads array
+    // params into separate arguments; gather them back so every shape reaches the ParamReader.
+    connection.onRequest(m.name, async (...args: unknown[]) => {
+      const token = args.pop() as CancellationToken;
+      const params = args.length === 0 ? undefined : args.length === 1 ? args[0] : args;
       const started = Date.now();
       const controller = abortControllerFrom(token);
       const signal = controller.signal;

@@ -45,8 +45,16 @@ export function startBackend(args: string[] = [], env: NodeJS.ProcessEnv = {}): 
   };
 }
 
-/** Sends raw bytes to a fresh backend and collects raw stdout until it exits. */
-export async function rawExchange(input: Buffer, waitMs = 1500): Promise<{ stdout: Buffer; stderr: string; code: number | null }> {
+/**
+ * Sends raw bytes to a fresh backend, waits until `responses` replies (frames with an id) came
+ * back (or `settleMs` passed when none are expected), closes stdin, and collects raw stdout until
+ * the process exits. Waits by content, not by the clock, so a loaded machine only makes it slower.
+ */
+export async function rawExchange(
+  input: Buffer,
+  responses: number,
+  settleMs = 300,
+): Promise<{ stdout: Buffer; stderr: string; code: number | null }> {
   const child = spawn(process.execPath, [cliPath, 'serve', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   let err = '';
@@ -54,9 +62,14 @@ export async function rawExchange(input: Buffer, waitMs = 1500): Promise<{ stdou
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   child.stdin.write(input);
-  await new Promise((r) => setTimeout(r, waitMs));
+  const ready = () => (Buffer.concat(out).toString('utf8').match(/"id":/g) ?? []).length >= responses;
+  // Started when stderr says so: a loaded machine can take seconds to start Node.
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !/backend ready/.test(err)) await new Promise((r) => setTimeout(r, 20));
+  const settled = Date.now() + settleMs;
+  while (Date.now() < deadline && (responses > 0 ? !ready() : Date.now() < settled)) await new Promise((r) => setTimeout(r, 20));
   child.stdin.end();
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   const code = await exited;
   clearTimeout(timer);
   return { stdout: Buffer.concat(out), stderr: err, code };

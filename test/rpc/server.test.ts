@@ -55,8 +55,18 @@ describe('backend over stdio', () => {
   });
 
   test('params that are not an object answer -32602', async () => {
-    const e = await rpcError(b.connection.sendRequest('backend/ping', [1, 2]));
-    assert.equal(e.code, -32602);
+    for (const params of [[1, 2], [{ steps: 1 }], ['x']]) {
+      const e = await rpcError(b.connection.sendRequest('backend/wait', params));
+      assert.equal(e.code, -32602, JSON.stringify(params));
+      assert.match(e.message, /named parameters/);
+    }
+  });
+
+  test('a request without params uses the defaults', async () => {
+    const { stdout } = await rawExchange(frame({ jsonrpc: '2.0', id: 9, method: 'backend/ping' }), 1);
+    const [reply] = parseFrames(stdout) as any[];
+    assert.equal(reply.id, 9);
+    assert.equal(reply.result.pong, true);
   });
 
   test('an out-of-range value answers -32602 with the limit in the message', async () => {
@@ -98,30 +108,30 @@ describe('backend over stdio', () => {
 
   test('a cancelled request answers -32800 and the backend stays usable', async () => {
     const source = new CancellationTokenSource();
-    const started = Date.now();
     const pending = b.connection.sendRequest('backend/wait', { steps: 100, stepMs: 50 }, source.token);
     setTimeout(() => source.cancel(), 200);
     const e = await rpcError(pending);
     assert.equal(e.code, -32800);
     assert.equal(e.data.code, 'Cancelled');
-    assert.ok(Date.now() - started < 2500, 'cancellation stopped the work early');
+    const step = Number(/step (\d+) of 100/.exec(e.message)?.[1]);
+    assert.ok(step < 100, `cancellation stopped the work early (at step ${step})`);
     const pong: any = await b.connection.sendRequest('backend/ping', {});
     assert.equal(pong.pong, true);
   });
 
   test('requests run concurrently: a ping answers while a long request runs', async () => {
-    const long = b.connection.sendRequest('backend/wait', { steps: 10, stepMs: 50 });
-    const t0 = Date.now();
-    await b.connection.sendRequest('backend/ping', {});
-    assert.ok(Date.now() - t0 < 400, 'ping was not held up by the long request');
+    const order: string[] = [];
+    const long = b.connection.sendRequest('backend/wait', { steps: 10, stepMs: 50 }).then(() => order.push('wait'));
+    await b.connection.sendRequest('backend/ping', {}).then(() => order.push('ping'));
     await long;
+    assert.deepEqual(order, ['ping', 'wait'], 'the ping was answered while the long request ran');
   });
 });
 
 describe('framing and lifecycle', () => {
   test('a leading UTF-8 BOM on stdin is tolerated', async () => {
     const input = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), frame({ jsonrpc: '2.0', id: 1, method: 'backend/ping', params: {} })]);
-    const { stdout } = await rawExchange(input, 800);
+    const { stdout } = await rawExchange(input, 1);
     const messages = parseFrames(stdout) as any[];
     assert.equal(messages.length, 1);
     assert.equal(messages[0].id, 1);
@@ -143,7 +153,7 @@ describe('framing and lifecycle', () => {
     child.stderr.on('data', (d: Buffer) => (err += d));
     child.stdin.write(input);
     // Give every request time to finish, then close the pipe as the module does.
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 60_000;
     while (Date.now() < deadline && (Buffer.concat(out).toString().match(/"id":\d/g) ?? []).length < 4) {
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -192,10 +202,8 @@ describe('framing and lifecycle', () => {
       frame({ jsonrpc: '2.0', id: 1, method: 'backend/ping', params: {} }),
       frame({ jsonrpc: '2.0', id: 2, method: 'backend/wait', params: { steps: 1000, stepMs: 20 } }),
     ]);
-    const t0 = Date.now();
-    const { stdout, code } = await rawExchange(input, 300);
+    const { stdout, code } = await rawExchange(input, 1, 300);
     assert.equal(code, 0);
-    assert.ok(Date.now() - t0 < 3000, 'the long request did not hold the exit');
     const byId = new Map((parseFrames(stdout) as any[]).map((m) => [m.id, m]));
     assert.equal(byId.get(1).result.pong, true);
     assert.equal(byId.get(2).error.code, -32800);

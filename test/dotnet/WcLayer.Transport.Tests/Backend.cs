@@ -75,7 +75,7 @@ namespace WcLayer.Transport.Tests
         public JsonElement Call(string method, string paramsJson)
         {
             long id = Client.SendRequest(method, paramsJson);
-            return WaitResponse(id, 15000);
+            return WaitResponse(id, 30000);
         }
 
         /// <summary>The response frame for id. Throws TimeoutException, or IOException when the backend ended.</summary>

@@ -89,7 +89,7 @@ namespace WcLayer.Transport.Tests
             {
                 Assert.Equal(JsonValueKind.Null, Result(b.Call("shutdown", "{}")).ValueKind);
                 b.Client.SendNotification("exit", null);
-                Assert.True(b.Client.WaitForExit(5000));
+                Assert.True(b.Client.WaitForExit(20000));
                 Assert.True(b.Client.HasExited);
                 Assert.Equal((int?)0, b.Client.ExitCode);
                 DateTime deadline = DateTime.UtcNow.AddSeconds(5);
@@ -111,7 +111,7 @@ namespace WcLayer.Transport.Tests
         {
             Backend b = Backend.Start();
             Result(b.Call("backend/ping", "{}"));
-            Assert.True(b.Client.Close(5000), "the backend exits by itself when stdin closes");
+            Assert.True(b.Client.Close(20000), "the backend exits by itself when stdin closes");
             Assert.True(b.Client.HasExited);
             Assert.Equal((int?)0, b.Client.ExitCode);
             b.Client.Dispose();
@@ -142,10 +142,10 @@ namespace WcLayer.Transport.Tests
             using (Backend b = Backend.Start())
             {
                 long id = b.Client.SendRequest("backend/wait", "{\"steps\":500,\"stepMs\":20,\"progressToken\":\"k\"}");
-                b.WaitNotification(10000);
+                b.WaitNotification(30000);
                 // What the PowerShell loop sees when the process dies: no response, then IsAlive false.
                 Process.GetProcessById(b.Client.ProcessId).Kill();
-                IOException ex = Assert.Throws<IOException>(delegate { b.WaitResponse(id, 10000); });
+                IOException ex = Assert.Throws<IOException>(delegate { b.WaitResponse(id, 30000); });
                 Assert.Contains("backend ended", ex.Message);
                 Assert.True(b.Client.HasExited);
                 Assert.NotEqual((int?)0, b.Client.ExitCode);
@@ -158,7 +158,7 @@ namespace WcLayer.Transport.Tests
         {
             RpcClient client = new RpcClient(Backend.NodePath, "-e \"process.stderr.write('boom\\n'); process.exit(3)\"", Backend.RepoRoot, 10);
             client.Start();
-            Assert.True(client.WaitForExit(10000));
+            Assert.True(client.WaitForExit(30000));
             DateTime deadline = DateTime.UtcNow.AddSeconds(5);
             while ((!client.StdoutClosed || client.StderrLineCount == 0) && DateTime.UtcNow < deadline) Thread.Sleep(20);
             Assert.Equal((int?)3, client.ExitCode);
@@ -230,7 +230,7 @@ namespace WcLayer.Transport.Tests
                 long second = b.Client.SendRequest("backend/ping", "{}");
                 Assert.Equal(first + 1, second);
                 // Waiting for the second skips the answer to the first.
-                Assert.Equal(second, b.WaitResponse(second, 10000).GetProperty("id").GetInt64());
+                Assert.Equal(second, b.WaitResponse(second, 30000).GetProperty("id").GetInt64());
             }
         }
 
@@ -289,11 +289,11 @@ namespace WcLayer.Transport.Tests
             Backend b = Fresh();
             {
                 long id = b.Client.SendRequest("backend/wait", "{\"steps\":500,\"stepMs\":20,\"progressToken\":\"c-1\"}");
-                JsonElement first = b.WaitNotification(10000);
+                JsonElement first = b.WaitNotification(30000);
                 Assert.Equal("$/progress", first.GetProperty("method").GetString());
                 Stopwatch watch = Stopwatch.StartNew();
                 b.Client.CancelRequest(id);
-                JsonElement e = Error(b.WaitResponse(id, 3000));
+                JsonElement e = Error(b.WaitResponse(id, 15000));
                 watch.Stop();
                 Assert.Equal(-32800, e.GetProperty("code").GetInt32());
                 Assert.Equal("Cancelled", e.GetProperty("data").GetProperty("code").GetString());
@@ -310,9 +310,9 @@ namespace WcLayer.Transport.Tests
             Backend b = Fresh();
             {
                 long id = b.Client.SendRequest("backend/wait", "{\"steps\":500,\"stepMs\":20,\"progressToken\":\"w\"}");
-                b.WaitNotification(10000);
+                b.WaitNotification(30000);
                 b.Client.CancelRequest(id);
-                Assert.True(b.Client.WaitForResponse(id, 3000));
+                Assert.True(b.Client.WaitForResponse(id, 15000));
                 Assert.True(Result(b.Call("backend/ping", "{}")).GetProperty("pong").GetBoolean());
                 Assert.Empty(b.Notifications); // the cancelled request's progress was dropped, nothing else came
                 Stopwatch watch = Stopwatch.StartNew();
