@@ -121,3 +121,17 @@ test('the metadata log is one JSON line per entry with a seal', async () => {
     await removeDir(dir);
   }
 });
+
+test('on-disk times follow LastWriteTime, folders re-applied after their children and links', async () => {
+  const dir = await tempDir();
+  try {
+    const layer = join(dir, 'base');
+    await writeEntries(await createLegacyLayerWriter(layer), [...minimalEntries('base'), { kind: 'link', path: 'Files/hello-link.txt', target: 'Files/hello.txt' }]);
+    const expectMs = 1577836800123; // FILETIME 132223104001234567
+    for (const p of ['Files', 'Files/Windows/System32/config', 'Files/hello.txt']) {
+      assert.equal(Math.floor((await stat(join(layer, p))).mtimeMs), expectMs, p);
+    }
+  } finally {
+    await removeDir(dir);
+  }
+});

@@ -4,14 +4,14 @@
 // platform hook, platform.ts). Any failure, abort or cancellation removes the staging folder.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants as fsConstants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, futimesSync, openSync, utimesSync, writeSync } from 'node:fs';
 import { copyFile, link, lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { WcError, corrupt, fromNodeError, invalidArgument, isWcError } from '../../errors.js';
-import { FILE_ATTRIBUTE, type FileInfo, type LayerPath } from '../../formats/entry.js';
+import { FILETIME_UNIX_EPOCH, FILE_ATTRIBUTE, type FileInfo, type LayerPath } from '../../formats/entry.js';
 import { checkLayerPath, checkStreamName, hasPathPrefix, parentPath } from '../paths.js';
 import type { LayerWriter } from '../writer.js';
-import { META_DIR, STREAMS_DIR, TOMBSTONES_FILE, infoFields, tombstoneLine, tombstonesHeader, type DirRecord, type FileRecord, type LayerKind, type MetaRecord, type StreamRecord } from './format.js';
+import { META_DIR, STREAMS_DIR, TOMBSTONES_FILE, fileInfoOf, infoFields, tombstoneLine, tombstonesHeader, type DirRecord, type FileRecord, type LayerKind, type MetaRecord, type StreamRecord } from './format.js';
 import { MetadataLog, readMetadata } from './metadata.js';
 import type { LegacyLayerPlatform } from './platform.js';
 
@@ -63,6 +63,13 @@ interface Current {
   written: number;
   record: FileRecord | StreamRecord;
   known: Known;
+  /** Files: the times to set on the data file (Unix seconds). */
+  times?: DiskTimes;
+}
+
+interface DiskTimes {
+  atime: number;
+  mtime: number;
 }
 
 interface Last {
@@ -107,6 +114,8 @@ export class LegacyLayerWriter implements LayerWriter {
   private readonly known = new Map<string, Known>();
   private readonly tombstones: string[] = [];
   private readonly mutatedWritten: string[] = [];
+  /** Folders in creation order, for re-applying their times children-first at close. */
+  private readonly dirTimes: { at: string; times: DiskTimes }[] = [];
   private cur: Current | undefined;
   private last: Last | undefined;
   private state: 'open' | 'busy' | 'closed' | 'failed' = 'open';
@@ -219,6 +228,7 @@ export class LegacyLayerWriter implements LayerWriter {
           if (existing.kind === 'd' && isDir && (existing.attributes & bits) === (info.attributes & bits) && existing.at === path) {
             const record: DirRecord = { k: 'd', p: path, ...infoFields(info) };
             this.log.replace(existing.index, record);
+            this.dirTimes.push({ at: existing.at, times: diskTimes(info) });
             existing.attributes = info.attributes;
             existing.own = true;
             this.last = { known: existing, streamNames: new Set(), reused: true };
@@ -238,6 +248,7 @@ export class LegacyLayerWriter implements LayerWriter {
       });
       const record: DirRecord = { k: 'd', p: path, ...(at !== path ? { at } : {}), ...infoFields(info) };
       const index = await this.log.append(record);
+      this.dirTimes.push({ at, times: diskTimes(info) });
       const known: Known = { path, at, kind: 'd', index, streams: [], attributes: info.attributes, own: true };
       this.known.set(lower(path), known);
       this.last = { known, streamNames: new Set(), reused: false };
@@ -247,7 +258,7 @@ export class LegacyLayerWriter implements LayerWriter {
     const record: FileRecord = { k: 'f', p: path, s: 0, ...(at !== path ? { at } : {}), ...infoFields(info) };
     const known: Known = { path, at, kind: 'f', index: -1, streams: [], attributes: info.attributes, own: true };
     this.known.set(lower(path), known);
-    this.cur = { path, fd, expected: size, written: 0, record, known };
+    this.cur = { path, fd, expected: size, written: 0, record, known, times: diskTimes(info) };
     this.last = { known, streamNames: new Set(), reused: false };
     if (MUTATED_FILES.has(path)) this.mutatedWritten.push(path);
   }
@@ -291,6 +302,7 @@ export class LegacyLayerWriter implements LayerWriter {
     const cur = this.cur;
     if (!cur) return;
     this.cur = undefined;
+    if (cur.times) setTimes(() => futimesSync(cur.fd, cur.times!.atime, cur.times!.mtime));
     closeSync(cur.fd);
     const name = cur.stream === undefined ? cur.path : `${cur.path}:${cur.stream}`;
     if (cur.expected !== undefined && cur.written !== cur.expected) {
@@ -464,6 +476,7 @@ export class LegacyLayerWriter implements LayerWriter {
       const at = (r.k !== 's' && r.at) || r.p;
       if (r.k === 'd') {
         await mkdir(this.disk(at));
+        this.dirTimes.push({ at, times: diskTimes(fileInfoOf(r)) });
         lastCloned = await this.cloned(r, at, 'd');
       } else if (r.k === 'f') {
         await this.cloneFile(join(parent, at), this.disk(at), r.p);
@@ -513,6 +526,11 @@ export class LegacyLayerWriter implements LayerWriter {
       await writeNew(join(this.stagingPath, META_DIR, TOMBSTONES_FILE), text);
     }
     await this.log.seal(this.bytes);
+    // As hcsshim's reapplyDirectoryTimes: after every deletion and link, children before parents.
+    for (let i = this.dirTimes.length - 1; i >= 0; i--) {
+      const { at, times } = this.dirTimes[i]!;
+      setTimes(() => utimesSync(this.disk(at), times.atime, times.mtime));
+    }
     if (this.kind === 'base' && this.options.requireBaseHives !== false) {
       for (const h of BASE_HIVE_NAMES) {
         const k = this.known.get(lower(`${CONFIG_DIR}/${h}`));
@@ -610,5 +628,21 @@ function closeQuietly(fd: number): void {
     closeSync(fd);
   } catch {
     // already failing; the staging folder is removed next
+  }
+}
+
+// The on-disk times mirror LastWriteTime and LastAccessTime so the plain tree looks right to
+// ordinary tools; the exact FILETIMEs live in the metadata log.
+function diskTimes(info: FileInfo): DiskTimes {
+  const seconds = (ft: bigint): number => Number(ft - FILETIME_UNIX_EPOCH) / 1e7;
+  return { atime: seconds(info.lastAccessTime), mtime: seconds(info.lastWriteTime) };
+}
+
+/** Times outside what the file system stores (year 30000, before 1901 on some) are left alone. */
+function setTimes(apply: () => void): void {
+  try {
+    apply();
+  } catch {
+    // the metadata log keeps the real value
   }
 }
