@@ -118,6 +118,8 @@ export class MetadataLog {
 export interface MetadataReader {
   header: Header;
   records: AsyncGenerator<MetaRecord>;
+  /** Releases the file (also done when the records run out or fail). */
+  close(): void;
 }
 
 /**
@@ -167,7 +169,7 @@ export async function readMetadata(layerDir: string): Promise<MetadataReader> {
       input.destroy();
     }
   }
-  return { header, records: records() };
+  return { header, records: records(), close: () => input.destroy() };
 }
 
 /** Lines of a stream, pulled one chunk at a time (back-pressure; never the whole file in memory). */

@@ -28,7 +28,7 @@ export interface LegacyLayerInfo {
 /** The header of a legacy layer folder: its kind and recorded parents. */
 export async function describeLegacyLayer(layerPath: string): Promise<LegacyLayerInfo> {
   const meta = await readMetadata(resolve(layerPath));
-  await meta.records.return(undefined);
+  meta.close();
   return { kind: meta.header.kind, parents: meta.header.parents };
 }
 
@@ -62,10 +62,17 @@ export async function* readLegacyLayer(layerPath: string, options: LegacyLayerRe
     try {
       text = await readFile(file, 'utf8');
     } catch (e) {
-      await meta.records.return(undefined);
+      meta.close();
       throw fromNodeError(e, file);
     }
-    for (const t of parseTombstones(text, file)) {
+    let parsed: string[];
+    try {
+      parsed = parseTombstones(text, file);
+    } catch (e) {
+      meta.close();
+      throw e;
+    }
+    for (const t of parsed) {
       const dir = parentPath(t);
       const list = tombstones.get(dir) ?? [];
       list.push(t);
@@ -134,5 +141,6 @@ export async function* readLegacyLayer(layerPath: string, options: LegacyLayerRe
   } finally {
     if (open && !open.readableEnded) open.destroy();
     await meta.records.return(undefined);
+    meta.close();
   }
 }

@@ -462,10 +462,18 @@ export class LegacyLayerWriter implements LayerWriter {
     const uvmIndex = await this.log.append(uvmRecord);
     this.known.set(lower(UVM), { path: UVM, at: UVM, kind: 'd', index: uvmIndex, streams: [], attributes: uvmRecord.a, own: true });
 
+    try {
+      await this.cloneRecords(parent, meta.records, outside);
+    } finally {
+      meta.close();
+    }
+  }
+
+  private async cloneRecords(parent: string, records: AsyncIterable<MetaRecord>, outside: ReadonlySet<string>): Promise<void> {
     const targets = new Map<string, { file: FileRecord; streams: StreamRecord[] }>();
     let lastTarget: { file: FileRecord; streams: StreamRecord[] } | undefined;
     let lastCloned: Known | undefined;
-    for await (const r of meta.records) {
+    for await (const r of records) {
       if (r.k === 's' && lastTarget && r.p === lastTarget.file.p) lastTarget.streams.push(r);
       else lastTarget = undefined;
       if (r.k === 'f' && outside.has(r.p)) {
