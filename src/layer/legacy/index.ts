@@ -26,3 +26,4 @@ export { createLegacyLayerWriter, LegacyLayerWriter, type LegacyLayerWriterOptio
 export { readLegacyLayer, readBaseLayer, describeLegacyLayer, type LegacyLayerReaderOptions, type LegacyLayerInfo } from './reader.js';
 export type { LegacyLayerPlatform, FinishImportDetails } from './platform.js';
 export { META_DIR, META_FILE, STREAMS_DIR, TOMBSTONES_FILE, type LayerKind } from './format.js';
+export { writeHcsImportFolder, WCIDIRS_SUFFIX, type HcsImportPlan } from './hcs-import-folder.js';
