@@ -203,3 +203,6 @@ test('the reader refuses unfinished or damaged layers', async () => {
     await removeDir(dir);
   }
 });
+
+test('a name longer than the file system holds is InvalidArgument naming the entry', () =>
+  expectFailure([d('Files'), f(`Files/${'é'.repeat(200)}`)], 'InvalidArgument', /entry name too long for this file system/));

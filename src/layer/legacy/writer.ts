@@ -244,7 +244,7 @@ export class LegacyLayerWriter implements LayerWriter {
     const at = this.placeFor(path);
     if (isDir) {
       await mkdir(this.disk(at)).catch((e) => {
-        throw fromNodeError(e, path);
+        throw diskError(e, path);
       });
       const record: DirRecord = { k: 'd', p: path, ...(at !== path ? { at } : {}), ...infoFields(info) };
       const index = await this.log.append(record);
@@ -381,7 +381,9 @@ export class LegacyLayerWriter implements LayerWriter {
       source = this.disk(mine.at);
     }
     const at = this.placeFor(path);
-    await linkOrCopy(source, this.disk(at), path);
+    await linkOrCopy(source, this.disk(at)).catch((e) => {
+      throw diskError(e, path);
+    });
     const index = await this.log.append({ k: 'l', p: path, to: target, ...(at !== path ? { at } : {}) });
     this.known.set(lower(path), { path, at, kind: 'l', index, streams: [], attributes: 0, own: true });
   }
@@ -464,6 +466,8 @@ export class LegacyLayerWriter implements LayerWriter {
 
     try {
       await this.cloneRecords(parent, meta.records, outside);
+    } catch (e) {
+      throw fail(isWcError(e) ? e.message : fromNodeError(e).message);
     } finally {
       meta.close();
     }
@@ -515,12 +519,12 @@ export class LegacyLayerWriter implements LayerWriter {
 
   private async cloneFile(from: string, to: string, path: string): Promise<void> {
     if (MUTATED_FILES.has(path)) await copyFile(from, to, fsConstants.COPYFILE_EXCL);
-    else await linkOrCopy(from, to, path);
+    else await linkOrCopy(from, to);
   }
 
   private async cloneStream(parent: string, s: StreamRecord, owner: Known): Promise<void> {
     const f = String(this.streamCount++);
-    await linkOrCopy(join(parent, META_DIR, STREAMS_DIR, s.f), join(this.stagingPath, META_DIR, STREAMS_DIR, f), `${s.p}:${s.n}`);
+    await linkOrCopy(join(parent, META_DIR, STREAMS_DIR, s.f), join(this.stagingPath, META_DIR, STREAMS_DIR, f));
     const index = await this.log.append({ ...s, p: owner.path, f });
     owner.streams.push(index);
   }
@@ -587,19 +591,17 @@ function checkInfo(path: string, info: FileInfo): void {
   if (!ok) throw invalidArgument(`bad file information for ${path}: attributes must be a uint32 and the four times 64-bit FILETIME bigints`, { entry: path });
 }
 
-/** Hard link, or a copy where the file system cannot link (another device, no link support). */
-async function linkOrCopy(from: string, to: string, name: string): Promise<void> {
+/** Hard link, or a copy where the file system cannot link (another device, no link support). Throws Node errors. */
+async function linkOrCopy(from: string, to: string): Promise<void> {
   try {
     await link(from, to);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK') {
-      await copyFile(from, to, fsConstants.COPYFILE_EXCL).catch((e2) => {
-        throw fromNodeError(e2, name);
-      });
+      await copyFile(from, to, fsConstants.COPYFILE_EXCL);
       return;
     }
-    throw fromNodeError(e, name);
+    throw e;
   }
 }
 
@@ -619,8 +621,14 @@ function openNew(file: string, name: string): number {
   try {
     return openSync(file, 'wx');
   } catch (e) {
-    throw fromNodeError(e, name);
+    throw diskError(e, name);
   }
+}
+
+/** A name this file system cannot hold (NTFS allows 255 UTF-16 units, ext4 255 bytes) is the entry's fault. */
+function diskError(e: unknown, name: string): WcError {
+  if ((e as NodeJS.ErrnoException).code === 'ENAMETOOLONG') return invalidArgument(`entry name too long for this file system: ${name}`, { entry: name });
+  return fromNodeError(e, name);
 }
 
 function writeAll(fd: number, chunk: Uint8Array, name: string): void {
