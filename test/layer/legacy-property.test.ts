@@ -124,3 +124,24 @@ test('random small entry lists round-trip through a legacy child layer', async (
     await removeDir(root);
   }
 });
+
+test('random small entry lists round-trip through a base layer (no whiteouts, hives present)', async () => {
+  const root = await tempDir();
+  let run = 0;
+  try {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
+        const list = build(ops.filter((o) => o.t !== 'w'));
+        const layer = join(root, `layer${run++}`);
+        await writeEntries(await createLegacyLayerWriter(layer, { requireBaseHives: false }), asEntries(list));
+        const actual = await collect(readLegacyLayer(layer));
+        assertSameEntries(actual, await collect(asEntries(list)));
+        assertWriterOrder(actual);
+        await removeDir(layer);
+      }),
+      { numRuns: longFuzz ? 300 : 15 },
+    );
+  } finally {
+    await removeDir(root);
+  }
+});
