@@ -411,13 +411,16 @@ export class LegacyLayerWriter implements LayerWriter {
 
   /** Deletes a path and everything below it from the staged folder and the metadata. */
   private async removeTree(k: Known): Promise<void> {
-    const prefix = `${lower(k.path)}/`;
-    for (const [key, v] of this.known) {
-      if (v === k || key.startsWith(prefix)) {
-        if (v.index >= 0) this.log.drop(v.index);
-        for (const s of v.streams) this.log.drop(s);
-        this.known.delete(key);
-      }
+    const forget = (key: string, v: Known): void => {
+      if (v.index >= 0) this.log.drop(v.index);
+      for (const s of v.streams) this.log.drop(s);
+      this.known.delete(key);
+    };
+    forget(lower(k.path), k);
+    if (k.kind === 'd') {
+      // Only folders have anything below them: scan for it (rare; files are the common case).
+      const prefix = `${lower(k.path)}/`;
+      for (const [key, v] of this.known) if (key.startsWith(prefix)) forget(key, v);
     }
     await rm(this.disk(k.at), { recursive: true, force: true });
   }
