@@ -21,6 +21,19 @@
 //     file-name character, and they stay out of the visible tree);
 //   - Files\ tombstones go to .wclayer/tombstones.txt in the HCS format.
 // On Windows, a platform hook (platform.ts) turns the staged folder into a real HCS layer.
+//
+// Where this differs from hcsshim, on purpose:
+//   - the reader gives back exactly what was written: HCS export's losses (no security
+//     descriptor on Hives/ and UtilityVM/ entries, creation/access times replaced, Files and
+//     Hives times taken from System_Delta) are not reproduced;
+//   - tombstones whose folder is not in the layer are yielded at the end (HCS drops them);
+//   - the `UtilityVM` entry's metadata is kept (hcsshim creates the folder afresh);
+//   - links are made at once rather than after ImportLayer (same result: targets come first);
+//   - when the parent's utility VM is cloned, its links into the parent's Files/ become files
+//     with the target's metadata (the target is not part of this layer);
+//   - names that differ only in case are duplicates (NTFS would refuse the second create);
+//   - a base layer without its five config hives (or, with a utility VM, without its BCD)
+//     fails at close (ProcessBaseImage would fail on Windows); `requireBaseHives: false` skips it.
 
 export { createLegacyLayerWriter, LegacyLayerWriter, type LegacyLayerWriterOptions } from './writer.js';
 export { readLegacyLayer, readBaseLayer, describeLegacyLayer, type LegacyLayerReaderOptions, type LegacyLayerInfo } from './reader.js';
