@@ -206,3 +206,22 @@ test('the reader refuses unfinished or damaged layers', async () => {
 
 test('a name longer than the file system holds is InvalidArgument naming the entry', () =>
   expectFailure([d('Files'), f(`Files/${'é'.repeat(200)}`)], 'InvalidArgument', /entry name too long for this file system/));
+
+test('the writer stages into <layerPath>.tmp-<random> beside the target and refuses overlapping calls', async () => {
+  const dir = await tempDir();
+  try {
+    const layer = join(dir, 'layer');
+    const writer = await createLegacyLayerWriter(layer, { parents: [dir] });
+    const staged = await listDir(dir);
+    assert.equal(staged.length, 1);
+    assert.match(staged[0]!, /^layer\.tmp-[0-9a-f]{12}$/);
+    assert.equal(writer.stagingPath, join(dir, staged[0]!));
+    const first = writer.add('Files', dirInfo);
+    await assertRejectsWc(writer.add('Files/x', fileInfo, 0), 'FailedPrecondition', /busy/);
+    await first;
+    await writer.close();
+    assert.deepEqual(await listDir(dir), ['layer']);
+  } finally {
+    await removeDir(dir);
+  }
+});
