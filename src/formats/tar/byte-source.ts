@@ -46,7 +46,7 @@ export class ByteSource {
     while (got < n) {
       if (!(await this.fill())) {
         if (got === 0) return undefined;
-        throw corrupt(`unexpected end of input in ${what} at offset ${start} (${got} of ${n} bytes)`, { offset: start });
+        throw corrupt(`unexpected end of input at offset ${start} while reading ${what} (${got} of ${n} bytes)`, { offset: start });
       }
       const take = Math.min(n - got, this.chunk.length - this.pos);
       parts.push(this.chunk.subarray(this.pos, this.pos + take));
@@ -72,7 +72,7 @@ export class ByteSource {
     const start = this.offset;
     let left = n;
     while (left > 0) {
-      if (!(await this.fill())) throw corrupt(`unexpected end of input in ${what} at offset ${start} (${n - left} of ${n} bytes)`, { offset: start });
+      if (!(await this.fill())) throw corrupt(`unexpected end of input at offset ${start} while reading ${what} (${n - left} of ${n} bytes)`, { offset: start });
       const take = Math.min(left, this.chunk.length - this.pos);
       this.pos += take;
       this.offset += take;

@@ -56,7 +56,8 @@ async function* gunzip(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   try {
     for await (const c of z) yield c as Buffer;
   } catch (e) {
-    if (isWcError(e)) throw e;
+    // zlib's own errors carry Z_* codes; anything else (a read error, an abort) passes through.
+    if (isWcError(e) || !String((e as NodeJS.ErrnoException).code ?? '').startsWith('Z_')) throw e;
     throw corrupt(`gzip data is corrupt: ${(e as Error).message}`);
   } finally {
     input.destroy();

@@ -34,6 +34,7 @@ import { ByteSource } from './byte-source.js';
 import { decompressInput, type Compression } from './compression.js';
 import { TYPE } from './header.js';
 import { TarReader, type TarRecord } from './reader.js';
+import { validateEntries, type ValidateOptions } from './paths.js';
 import { KEY, WHITEOUT_PREFIX, compareUtf8 } from './windows.js';
 
 export interface DecodeOptions extends TaskOptions {
@@ -41,6 +42,9 @@ export interface DecodeOptions extends TaskOptions {
   sddlToSecurityDescriptor?: (sddl: string) => Uint8Array;
   /** Size of the input in bytes, for progress percentages. */
   inputSize?: number;
+  /** Run the path-safety validator (paths.ts) over the entries (default true). */
+  validate?: boolean;
+  validateOptions?: ValidateOptions;
 }
 
 export interface DecodeResult {
@@ -134,7 +138,8 @@ export function decodeLayerTar(input: AsyncIterable<Uint8Array>, options: Decode
       await decompressed.chunks.return(undefined);
     }
   }
-  return { entries: run(), result };
+  const entries = options.validate === false ? run() : validateEntries(run(), options.validateOptions);
+  return { entries, result };
 }
 
 interface DataState {
