@@ -29,7 +29,7 @@ function newStats(): StreamStats {
   return { hash: createHash('sha256'), bytes: 0 };
 }
 
-async function* tap(src: AsyncIterable<Uint8Array>, stats: StreamStats, onChunk?: () => void): AsyncGenerator<Buffer> {
+async function* tap(src: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, stats: StreamStats, onChunk?: () => void): AsyncGenerator<Buffer> {
   for await (const c of src) {
     const b = Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
     stats.hash.update(b);
@@ -96,7 +96,7 @@ export interface DecompressedInput {
  * Wraps raw input bytes: detects the compression from the first bytes, decompresses, and
  * hashes both sides. `onInput` is called after each raw chunk (progress).
  */
-export function decompressInput(source: AsyncIterable<Uint8Array>, onInput?: (bytes: number) => void): DecompressedInput {
+export function decompressInput(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, onInput?: (bytes: number) => void): DecompressedInput {
   const compressed = newStats();
   const uncompressed = newStats();
   let resolveCompression!: (c: Compression) => void;

@@ -73,7 +73,7 @@ export const entrySource = new WeakMap<Entry, EntrySource>();
 
 const DATA_CHUNK = 256 * 1024;
 
-export function decodeLayerTar(input: AsyncIterable<Uint8Array>, options: DecodeOptions = {}): DecodedTar {
+export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: DecodeOptions = {}): DecodedTar {
   let resolve!: (r: DecodeResult) => void;
   let reject!: (e: unknown) => void;
   const result = new Promise<DecodeResult>((res, rej) => {

@@ -117,7 +117,7 @@ export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: 
  * Resolves with the digests once the whole input has been read.
  */
 export async function listLayerTar(
-  input: AsyncIterable<Uint8Array>,
+  input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   onItem: (item: ListingItem) => void | Promise<void>,
   options: ListOptions = {},
 ): Promise<DecodeResult> {
