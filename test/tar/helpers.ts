@@ -26,7 +26,8 @@ export async function encode(entries: Iterable<Entry> | AsyncIterable<Entry>, op
 }
 
 /** An entry with its data read into a Buffer (so entries can be compared). */
-export type PlainEntry = Omit<Entry, 'data'> & { content?: Buffer };
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type PlainEntry = DistributiveOmit<Entry, 'data'> & { content?: Buffer };
 
 export async function decodeAll(input: Buffer | Buffer[], options?: DecodeOptions): Promise<{ entries: PlainEntry[]; result: DecodeResult }> {
   const d = decodeLayerTar(Array.isArray(input) ? input : [input], options);
