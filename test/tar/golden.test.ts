@@ -4,22 +4,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
-import type { Entry } from '../../src/formats/entry.js';
 import { encodeReparsePoint } from '../../src/formats/backup/reparse.js';
-import { T, bytes, chunked, decodeAll, encode, info, toEntries } from './helpers.js';
-
-const SD = Buffer.from('AQAEgAAAAAAAAAAAAAAAAAAAAAA=', 'base64');
-
-export function goldenEntries(): Entry[] {
-  return [
-    { kind: 'file', path: 'Files/hello.txt', info: info(32, { securityDescriptor: SD }), size: 3, data: bytes('hi\n') },
-    { kind: 'stream', path: 'Files/hello.txt', name: 'Zone.Identifier', size: 4, data: bytes('ads\n') },
-    { kind: 'whiteout', path: 'Files/gone.txt' },
-    { kind: 'directory', path: 'Files/dir', info: info(16) },
-    { kind: 'file', path: 'Files/link', info: info(1056, { reparseData: encodeReparsePoint('hello.txt', false) }), size: 0 },
-    { kind: 'link', path: 'Files/hard.txt', target: 'Files/hello.txt', info: info(32) },
-  ];
-}
+import { GOLDEN_SD as SD, T, chunked, decodeAll, encode, goldenEntries, toEntries } from './helpers.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const field = (tar: Buffer, block: number, off: number, len: number) => tar.toString('latin1', block + off, block + off + len);

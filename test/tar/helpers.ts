@@ -1,6 +1,7 @@
 // Shared helpers for the tar tests: build entries, encode to bytes, decode to plain objects.
 import { Readable } from 'node:stream';
 import type { Entry, FileInfo } from '../../src/formats/entry.js';
+import { encodeReparsePoint } from '../../src/formats/backup/reparse.js';
 import { encodeLayerTarChunks, type EncodeOptions } from '../../src/formats/tar/encode.js';
 import { decodeLayerTar, type DecodeOptions, type DecodeResult } from '../../src/formats/tar/decode.js';
 
@@ -87,3 +88,18 @@ export const END = Buffer.alloc(1024);
 export function tarOf(...parts: Buffer[]): Buffer {
   return Buffer.concat([...parts, END]);
 }
+
+export const GOLDEN_SD = Buffer.from('AQAEgAAAAAAAAAAAAAAAAAAAAAA=', 'base64');
+
+/** The entries of the spec 7.1 golden tar. */
+export function goldenEntries(): Entry[] {
+  return [
+    { kind: 'file', path: 'Files/hello.txt', info: info(32, { securityDescriptor: GOLDEN_SD }), size: 3, data: bytes('hi\n') },
+    { kind: 'stream', path: 'Files/hello.txt', name: 'Zone.Identifier', size: 4, data: bytes('ads\n') },
+    { kind: 'whiteout', path: 'Files/gone.txt' },
+    { kind: 'directory', path: 'Files/dir', info: info(16) },
+    { kind: 'file', path: 'Files/link', info: info(1056, { reparseData: encodeReparsePoint('hello.txt', false) }), size: 0 },
+    { kind: 'link', path: 'Files/hard.txt', target: 'Files/hello.txt', info: info(32) },
+  ];
+}
+

@@ -34,7 +34,7 @@ import { ByteSource } from './byte-source.js';
 import { decompressInput, type Compression } from './compression.js';
 import { TYPE } from './header.js';
 import { TarReader, type TarRecord } from './reader.js';
-import { validateEntries, type ValidateOptions } from './paths.js';
+import { checkLayerPath, validateEntries, type ValidateOptions } from './paths.js';
 import { KEY, WHITEOUT_PREFIX, compareUtf8 } from './windows.js';
 
 export interface DecodeOptions extends TaskOptions {
@@ -209,6 +209,8 @@ function toEntry(rec: TarRecord, reader: TarReader, state: DataState, options: D
     trailingSlash = true;
   }
   if (name === '' || name === '.') return undefined; // the archive root itself
+  // `C:x` would otherwise read as stream `x` of a file `C`: name the real problem.
+  if (/^[A-Za-z]:/.test(name)) checkLayerPath(name);
   const { dir, base } = splitName(name);
   if (base.startsWith(WHITEOUT_PREFIX)) {
     const target = base.slice(WHITEOUT_PREFIX.length);

@@ -20,8 +20,8 @@ const FORBIDDEN = /[\u0000-\u001f\\:*?"<>|]/;
 export function layerPathProblem(path: string): string | undefined {
   if (path === '') return 'the path is empty';
   if (path.includes('\0')) return 'the path contains a NUL character';
-  if (path.startsWith('/')) return 'the path is absolute';
   if (path.startsWith('\\\\') || path.startsWith('//')) return 'the path has a UNC or device prefix';
+  if (path.startsWith('/')) return 'the path is absolute';
   if (/^[A-Za-z]:/.test(path)) return 'the path starts with a drive letter';
   if (path.length > MAX_PATH_UNITS) return `the path is longer than ${MAX_PATH_UNITS} characters`;
   for (const part of path.split('/')) {
