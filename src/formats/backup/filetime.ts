@@ -57,6 +57,12 @@ const INT64_MAX = (1n << 63n) - 1n;
  * truncated, fewer right-padded). Returns Unix ns, wrapped at 64 bits like time.UnixNano().
  */
 export function parsePaxTime(s: string): bigint {
+  // Fast path for the usual `<10 digits>[.<up to 9 digits>]`: plain numbers, one BigInt step.
+  const fast = /^([0-9]{1,15})(?:\.([0-9]{1,9}))?$/.exec(s);
+  if (fast) {
+    const nanos = fast[2] === undefined ? 0 : Number(fast[2].padEnd(9, '0'));
+    return BigInt(Number(fast[1])) * NS_PER_SEC + BigInt(nanos);
+  }
   const dot = s.indexOf('.');
   const secPart = dot < 0 ? s : s.slice(0, dot);
   const fracPart = dot < 0 ? '' : s.slice(dot + 1);
@@ -79,20 +85,29 @@ export function paxTimeToFiletime(s: string): bigint {
 
 /** ISO 8601 UTC with the full 100 ns precision, e.g. 2020-01-01T00:00:00.1234567Z (fraction trimmed). */
 export function filetimeToIso(ft: bigint): string {
+  // Listings convert four times per entry, often the same value: remember the last one.
+  if (ft === lastIsoInput) return lastIsoOutput;
   // Work from 1601 directly (no 64-bit wrap) so every FILETIME has one readable form.
   const ticksSinceUnix = ft - FILETIME_UNIX_EPOCH;
   let ms = ticksSinceUnix / 10_000n;
-  let rest = ticksSinceUnix % 10_000n;
-  if (rest < 0n) {
+  let rest = Number(ticksSinceUnix - ms * 10_000n);
+  if (rest < 0) {
     ms -= 1n;
-    rest += 10_000n;
+    rest += 10_000;
   }
   const date = new Date(Number(ms));
   if (Number.isNaN(date.getTime())) throw invalidArgument(`FILETIME ${ft} is outside the representable date range`);
-  const base = date.toISOString(); // ...ss.mmmZ
-  const fraction = (base.slice(base.length - 4, base.length - 1) + rest.toString().padStart(4, '0')).replace(/0+$/, '');
-  return base.slice(0, base.length - 5) + (fraction ? `.${fraction}` : '') + 'Z';
+  const base = date.toISOString(); // [+-YY]YYYY-MM-DDThh:mm:ss.mmmZ
+  let fraction = base.slice(base.length - 4, base.length - 1) + String(rest).padStart(4, '0');
+  let end = fraction.length;
+  while (end > 0 && fraction.charCodeAt(end - 1) === 0x30) end--;
+  fraction = fraction.slice(0, end);
+  lastIsoInput = ft;
+  lastIsoOutput = base.slice(0, base.length - 5) + (fraction ? `.${fraction}` : '') + 'Z';
+  return lastIsoOutput;
 }
+let lastIsoInput = -1n;
+let lastIsoOutput = '';
 
 const ISO_RE = /^([+-]?\d{4,6})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/;
 

@@ -5,6 +5,12 @@ import { corrupt } from '../../errors.js';
 
 const EMPTY = Buffer.alloc(0);
 
+/** A source that can move forward without reading (a file read by position). */
+export interface SkipAhead {
+  /** Skips up to n bytes not yet read; returns how many it skipped (fewer at the end). */
+  skipAhead(n: number): number;
+}
+
 export class ByteSource {
   private chunk: Buffer = EMPTY;
   private pos = 0;
@@ -12,7 +18,10 @@ export class ByteSource {
   /** Bytes handed out or skipped so far: the offset of the next byte in the stream. */
   offset = 0;
 
-  constructor(private readonly it: AsyncIterator<Uint8Array>) {}
+  constructor(
+    private readonly it: AsyncIterator<Uint8Array>,
+    private readonly seek?: SkipAhead,
+  ) {}
 
   private async fill(): Promise<boolean> {
     while (this.pos >= this.chunk.length) {
@@ -71,6 +80,15 @@ export class ByteSource {
   async skip(n: number, what: string): Promise<void> {
     const start = this.offset;
     let left = n;
+    const buffered = Math.min(left, this.chunk.length - this.pos);
+    this.pos += buffered;
+    this.offset += buffered;
+    left -= buffered;
+    if (left > 0 && this.seek) {
+      const skipped = this.seek.skipAhead(left);
+      this.offset += skipped;
+      left -= skipped;
+    }
     while (left > 0) {
       if (!(await this.fill())) throw corrupt(`unexpected end of input at offset ${start} while reading ${what} (${n - left} of ${n} bytes)`, { offset: start });
       const take = Math.min(left, this.chunk.length - this.pos);

@@ -21,22 +21,67 @@ export function detectCompression(head: Uint8Array): Compression {
 }
 
 export interface StreamStats {
-  hash: Hash;
+  /** Absent when digests were not asked for. */
+  hash?: Hash;
   bytes: number;
 }
 
-function newStats(): StreamStats {
-  return { hash: createHash('sha256'), bytes: 0 };
+function newStats(digests: boolean): StreamStats {
+  return digests ? { hash: createHash('sha256'), bytes: 0 } : { bytes: 0 };
 }
 
 async function* tap(src: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, stats: StreamStats, onChunk?: () => void): AsyncGenerator<Buffer> {
   for await (const c of src) {
     const b = Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-    stats.hash.update(b);
+    stats.hash?.update(b);
     stats.bytes += b.length;
     onChunk?.();
     yield b;
   }
+}
+
+/**
+ * Input that can be read at any position (a file). Without digests a plain tar is then read
+ * only where headers are: entry data is skipped by moving the position, as bsdtar does.
+ */
+export interface RandomAccessInput {
+  size: number;
+  read(buffer: Buffer, position: number): Promise<number>;
+}
+
+export function isRandomAccessInput(x: unknown): x is RandomAccessInput {
+  return typeof x === 'object' && x !== null && typeof (x as RandomAccessInput).read === 'function' && typeof (x as RandomAccessInput).size === 'number';
+}
+
+/**
+ * Sequential chunks of a random-access input from `start`, with skipAhead moving the position.
+ * After a skip the next read is small (`chunkSize`: a header or two is all that is needed);
+ * reads that follow each other grow to SEQUENTIAL_CHUNK.
+ */
+function positionalChunks(input: RandomAccessInput, start: number, chunkSize: number, onRead?: (position: number) => void): { it: AsyncGenerator<Buffer>; skipAhead: (n: number) => number } {
+  let position = start;
+  let skipped = false;
+  async function* it(): AsyncGenerator<Buffer> {
+    while (position < input.size) {
+      const want = skipped ? chunkSize : Math.max(chunkSize, SEQUENTIAL_CHUNK);
+      skipped = false;
+      const buf = Buffer.allocUnsafe(Math.min(want, input.size - position));
+      const n = await input.read(buf, position);
+      if (n === 0) return; // the file shrank under us: the reader reports the truncation
+      position += n;
+      onRead?.(position);
+      yield n === buf.length ? buf : buf.subarray(0, n);
+    }
+  }
+  return {
+    it: it(),
+    skipAhead: (n: number) => {
+      const s = Math.max(0, Math.min(n, input.size - position));
+      position += s;
+      skipped = true;
+      return s;
+    },
+  };
 }
 
 /** Re-yields `first` then the rest of `it`. */
@@ -88,20 +133,44 @@ async function* unzstd(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
 export interface DecompressedInput {
   compression: Promise<Compression>;
   chunks: AsyncGenerator<Buffer>;
+  /** Set (for plain tars read by position without digests) once the compression is known. */
+  seek: { skipAhead(n: number): number } | undefined;
   compressed: StreamStats;
   uncompressed: StreamStats;
 }
 
+const SEQUENTIAL_CHUNK = 1 << 20;
+const POSITIONAL_CHUNK = 64 * 1024;
+
 /**
  * Wraps raw input bytes: detects the compression from the first bytes, decompresses, and
- * hashes both sides. `onInput` is called after each raw chunk (progress).
+ * hashes both sides when `digests` is on. `onInput` is called as input is consumed (progress).
  */
-export function decompressInput(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, onInput?: (bytes: number) => void): DecompressedInput {
-  const compressed = newStats();
-  const uncompressed = newStats();
+export function decompressInput(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | RandomAccessInput, onInput?: (bytes: number) => void, digests = true): DecompressedInput {
+  const compressed = newStats(digests);
+  const uncompressed = newStats(digests);
   let resolveCompression!: (c: Compression) => void;
   const compression = new Promise<Compression>((r) => (resolveCompression = r));
+  const out: DecompressedInput = { compression, chunks: undefined as unknown as AsyncGenerator<Buffer>, seek: undefined, compressed, uncompressed };
   async function* run(): AsyncGenerator<Buffer> {
+    if (isRandomAccessInput(source)) {
+      const head = Buffer.alloc(Math.min(4, source.size));
+      const got = await source.read(head, 0);
+      const kind = detectCompression(head.subarray(0, got));
+      if (kind === 'none' && !digests) {
+        resolveCompression(kind);
+        const p = positionalChunks(source, 0, POSITIONAL_CHUNK, (pos) => {
+          compressed.bytes = pos;
+          onInput?.(pos);
+        });
+        out.seek = p;
+        // bytes counts positions reached, skipped ones included
+        yield* p.it;
+        compressed.bytes = source.size;
+        return;
+      }
+      source = positionalChunks(source, 0, SEQUENTIAL_CHUNK).it;
+    }
     const raw = tap(source, compressed, () => onInput?.(compressed.bytes));
     const head: Buffer[] = [];
     let headLen = 0;
@@ -114,8 +183,12 @@ export function decompressInput(source: AsyncIterable<Uint8Array> | Iterable<Uin
     const kind = detectCompression(Buffer.concat(head));
     resolveCompression(kind);
     const all = prepend(head, raw);
-    const plain = kind === 'gzip' ? gunzip(all) : kind === 'zstd' ? unzstd(all) : all;
-    yield* tap(plain, uncompressed);
+    if (kind === 'none') {
+      yield* all; // the tar is the input: one hash serves both digests
+      return;
+    }
+    yield* tap(kind === 'gzip' ? gunzip(all) : unzstd(all), uncompressed);
   }
-  return { compression, chunks: run(), compressed, uncompressed };
+  out.chunks = run();
+  return out;
 }

@@ -31,7 +31,7 @@ import { FILE_ATTRIBUTE, type Entry, type ExtendedAttribute, type FileInfo, type
 import { paxTimeToFiletime, unixNsToFiletime } from '../backup/filetime.js';
 import { encodeReparsePoint } from '../backup/reparse.js';
 import { ByteSource } from './byte-source.js';
-import { decompressInput, type Compression } from './compression.js';
+import { decompressInput, type Compression, type RandomAccessInput } from './compression.js';
 import { TYPE } from './header.js';
 import { TarReader, type TarRecord } from './reader.js';
 import { checkLayerPath, validateEntries, type ValidateOptions } from './paths.js';
@@ -42,6 +42,8 @@ export interface DecodeOptions extends TaskOptions {
   sddlToSecurityDescriptor?: (sddl: string) => Uint8Array;
   /** Size of the input in bytes, for progress percentages. */
   inputSize?: number;
+  /** Compute the sha256 digests (default true); without them a plain tar file is read by position. */
+  digests?: boolean;
   /** Run the path-safety validator (paths.ts) over the entries (default true). */
   validate?: boolean;
   validateOptions?: ValidateOptions;
@@ -49,11 +51,11 @@ export interface DecodeOptions extends TaskOptions {
 
 export interface DecodeResult {
   compression: Compression;
-  /** `sha256:<hex>` of the input bytes as given (the layer blob digest). */
-  compressedDigest: string;
+  /** `sha256:<hex>` of the input bytes as given (the layer blob digest); absent with digests: false. */
+  compressedDigest?: string;
   compressedSize: number;
-  /** `sha256:<hex>` of the uncompressed tar (the diffID). */
-  diffId: string;
+  /** `sha256:<hex>` of the uncompressed tar (the diffID); absent with digests: false. */
+  diffId?: string;
   tarSize: number;
   entries: number;
 }
@@ -73,7 +75,7 @@ export const entrySource = new WeakMap<Entry, EntrySource>();
 
 const DATA_CHUNK = 256 * 1024;
 
-export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: DecodeOptions = {}): DecodedTar {
+export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | RandomAccessInput, options: DecodeOptions = {}): DecodedTar {
   let resolve!: (r: DecodeResult) => void;
   let reject!: (e: unknown) => void;
   const result = new Promise<DecodeResult>((res, rej) => {
@@ -83,10 +85,16 @@ export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8
   result.catch(() => {}); // the caller may only care about the entries
   let entriesDone = 0;
   const progress = options.onProgress;
-  const decompressed = decompressInput(input, (bytes) => progress?.({ bytesDone: bytes, bytesTotal: options.inputSize, entriesDone }));
+  const digests = options.digests !== false;
+  const onInput = (bytes: number) => {
+    throwIfCancelled(options.signal, 'reading the tar'); // also inside one huge entry
+    progress?.({ bytesDone: bytes, bytesTotal: options.inputSize, entriesDone });
+  };
+  const decompressed = decompressInput(input, onInput, digests);
 
   async function* run(): AsyncGenerator<Entry> {
-    const src = new ByteSource(decompressed.chunks);
+    // skipAhead is looked up late: it exists only once the input turned out to be a plain tar
+    const src = new ByteSource(decompressed.chunks, { skipAhead: (n) => decompressed.seek?.skipAhead(n) ?? 0 });
     const reader = new TarReader(src);
     const state: DataState = { generation: 0, inflight: undefined };
     let settled = false;
@@ -117,15 +125,11 @@ export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8
       const compression = await decompressed.compression;
       const c = decompressed.compressed;
       const u = compression === 'none' ? c : decompressed.uncompressed;
-      const compressedDigest = `sha256:${c.hash.digest('hex')}`;
-      const r: DecodeResult = {
-        compression,
-        compressedDigest,
-        compressedSize: c.bytes,
-        diffId: compression === 'none' ? compressedDigest : `sha256:${u.hash.digest('hex')}`,
-        tarSize: u.bytes,
-        entries: entriesDone,
-      };
+      const r: DecodeResult = { compression, compressedSize: c.bytes, tarSize: u.bytes, entries: entriesDone };
+      if (c.hash && u.hash) {
+        r.compressedDigest = `sha256:${c.hash.digest('hex')}`;
+        r.diffId = compression === 'none' ? r.compressedDigest : `sha256:${u.hash.digest('hex')}`;
+      }
       progress?.({ bytesDone: c.bytes, bytesTotal: options.inputSize ?? c.bytes, entriesDone });
       settled = true;
       resolve(r);

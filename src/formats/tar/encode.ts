@@ -240,7 +240,30 @@ export async function* encodeLayerTarChunks(entries: AsyncIterable<Entry>, optio
   yield ZEROS;
 }
 
-/** The tar as a Readable with back-pressure. */
+/** Joins small pieces (headers, small files) into larger writes; big data chunks pass as they are. */
+async function* coalesce(chunks: AsyncIterable<Buffer>, target: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let size = 0;
+  for await (const c of chunks) {
+    if (c.length >= target) {
+      if (size) yield Buffer.concat(pending, size);
+      pending = [];
+      size = 0;
+      yield c;
+      continue;
+    }
+    pending.push(c);
+    size += c.length;
+    if (size >= target) {
+      yield Buffer.concat(pending, size);
+      pending = [];
+      size = 0;
+    }
+  }
+  if (size) yield Buffer.concat(pending, size);
+}
+
+/** The tar as a Readable with back-pressure (small pieces joined into writes of ~256 KiB). */
 export function encodeLayerTar(entries: AsyncIterable<Entry>, options: EncodeOptions = {}): Readable {
-  return Readable.from(encodeLayerTarChunks(entries, options), { objectMode: false, highWaterMark: 1 << 20 });
+  return Readable.from(coalesce(encodeLayerTarChunks(entries, options), 256 * 1024), { objectMode: false, highWaterMark: 1 << 20 });
 }

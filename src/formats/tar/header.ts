@@ -143,8 +143,12 @@ export function isZeroBlock(b: Uint8Array): boolean {
 function cString(b: Buffer, off: number, size: number): string {
   let end = off;
   const max = off + size;
-  while (end < max && b[end] !== 0) end++;
-  return b.toString('utf8', off, end);
+  let ascii = true;
+  while (end < max && b[end] !== 0) {
+    if (b[end]! > 127) ascii = false;
+    end++;
+  }
+  return end === off ? '' : b.toString(ascii ? 'latin1' : 'utf8', off, end);
 }
 
 /** Octal (spaces/NULs trimmed) or GNU base-256; numbers beyond 2^53 are refused. */
@@ -175,12 +179,13 @@ function parseNumber(b: Buffer, off: number, size: number, field: string, at: nu
 /** Parses one header block; `at` is its offset in the uncompressed tar (for messages). */
 export function decodeHeader(b: Buffer, at: number): RawHeader {
   const stored = parseNumber(b, 148, 8, 'checksum', at);
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < BLOCK; i++) {
-    const c = i >= 148 && i < 156 ? 0x20 : b[i]!;
-    unsigned += c;
-    signed += c > 127 ? c - 256 : c;
+  let unsigned = 8 * 0x20; // the checksum field counts as spaces
+  for (let i = 0; i < 148; i++) unsigned += b[i]!;
+  for (let i = 156; i < BLOCK; i++) unsigned += b[i]!;
+  let signed = unsigned;
+  if (stored !== unsigned) {
+    // some old writers summed signed chars; accept that too, like Go and GNU tar
+    for (let i = 0; i < BLOCK; i++) if ((i < 148 || i >= 156) && b[i]! > 127) signed -= 256;
   }
   if (stored !== unsigned && stored !== signed) {
     throw corrupt(`tar header at offset ${at}: bad checksum (stored ${stored}, computed ${unsigned})`, { offset: at });

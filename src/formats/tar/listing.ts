@@ -7,6 +7,7 @@ import { FILE_ATTRIBUTE } from '../entry.js';
 import { filetimeToIso } from '../backup/filetime.js';
 import { decodeReparsePoint } from '../backup/reparse.js';
 import { decodeLayerTar, entrySource, type DecodeOptions, type DecodeResult } from './decode.js';
+import type { RandomAccessInput } from './compression.js';
 
 export type ListingKind = 'file' | 'directory' | 'symlink' | 'junction' | 'reparsePoint' | 'link' | 'whiteout';
 
@@ -117,7 +118,7 @@ export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: 
  * Resolves with the digests once the whole input has been read.
  */
 export async function listLayerTar(
-  input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  input: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | RandomAccessInput,
   onItem: (item: ListingItem) => void | Promise<void>,
   options: ListOptions = {},
 ): Promise<DecodeResult> {

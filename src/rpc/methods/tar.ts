@@ -9,9 +9,10 @@ export const tarMethods: RpcMethod[] = [
   defineMethod({
     name: 'tar/list',
     summary: 'list the entries of a layer tar (.tar, .tar.gz, .tar.zst) with their Windows metadata',
-    params: ['path'],
+    params: ['path', 'digests'],
     handler: async (p, ctx) => {
       const path = p.string('path');
+      const digests = p.optionalBoolean('digests') ?? true;
       const collected: ListingItem[] = [];
       ctx.progress.begin({ bytesDone: 0, message: path });
       const result = await listLayerTarFile(
@@ -20,7 +21,7 @@ export const tarMethods: RpcMethod[] = [
           if (ctx.items.active) await ctx.items.push(item);
           else collected.push(item);
         },
-        { signal: ctx.signal, onProgress: ctx.progress.report },
+        { signal: ctx.signal, onProgress: ctx.progress.report, digests },
       );
       await ctx.items.flush();
       ctx.progress.end({ bytesDone: result.compressedSize, bytesTotal: result.compressedSize, entriesDone: result.entries });
