@@ -2,6 +2,7 @@
 // Get-WcLayerContent. Alternate data streams are folded into their file's `streams`, so a
 // file object is held back until the next non-stream entry (one object at a time).
 
+import { WcError } from '../../errors.js';
 import type { Entry, FileInfo } from '../entry.js';
 import { FILE_ATTRIBUTE } from '../entry.js';
 import { filetimeToIso } from '../backup/filetime.js';
@@ -124,14 +125,24 @@ export async function listLayerTar(
 ): Promise<DecodeResult> {
   const decoded = decodeLayerTar(input, options);
   let pending: ListingItem | undefined;
-  for await (const e of decoded.entries) {
-    if (e.kind === 'stream') {
-      // The decoder guarantees the stream follows its file, so `pending` is that file.
-      pending?.streams.push({ name: e.name, size: e.size });
-      continue;
+  try {
+    for await (const e of decoded.entries) {
+      if (e.kind === 'stream') {
+        // The decoder guarantees the stream follows its file, so `pending` is that file.
+        pending?.streams.push({ name: e.name, size: e.size });
+        continue;
+      }
+      const item = pending;
+      pending = undefined;
+      if (item) await onItem(item);
+      pending = listingItem(e, options);
     }
-    if (pending) await onItem(pending);
-    pending = listingItem(e, options);
+  } catch (e) {
+    // The held-back entry was read whole before the damage: still list it, then fail.
+    const item = pending;
+    pending = undefined;
+    if (item && !(e instanceof WcError && e.code === 'Cancelled')) await onItem(item);
+    throw e;
   }
   if (pending) await onItem(pending);
   return decoded.result;
