@@ -32,6 +32,11 @@ export function isHeaderOnly(typeflag: number): boolean {
 
 const MAX_LONG_NAME = 64 * 1024;
 
+function hasSparseRecord(pax: Map<string, string>): boolean {
+  for (const k of pax.keys()) if (k.startsWith('GNU.sparse.')) return true;
+  return false;
+}
+
 function padding(n: number): number {
   return (BLOCK - (n % BLOCK)) % BLOCK;
 }
@@ -100,7 +105,7 @@ export class TarReader {
         else longLink = s;
         continue;
       }
-      if (t === TYPE.GNU_SPARSE || [...pax.keys()].some((k) => k.startsWith('GNU.sparse.'))) {
+      if (t === TYPE.GNU_SPARSE || (pax.size > 0 && hasSparseRecord(pax))) {
         throw new WcError('Unsupported', `${h.name}: GNU sparse tar entries are not supported (offset ${at})`, { offset: at, entry: h.name });
       }
       let size = h.size;
