@@ -233,3 +233,19 @@ test('times that do not fit the ustar field go to PAX mtime with a zero field', 
   const { entries } = await decodeAll(tar);
   assert.equal((entries[0] as any).info.lastWriteTime, before1970);
 });
+
+test('sizes beyond the 11-digit octal field go to a PAX size record, as Go writes them', async () => {
+  const { buildHeader } = await import('../../src/formats/tar/encode.js');
+  const size = 8 * 1024 ** 3 + 1;
+  const h = buildHeader({ name: 'Files/huge', linkname: '', mode: 0o100000, size, typeflag: TYPE.REG, records: new Map([['MSWINDOWS.fileattr', '32']]), wantPax: true });
+  assert.ok(h.includes(Buffer.from(`size=${size}\n`)));
+  const main = h.subarray(h.length - 512);
+  assert.equal(main.toString('latin1', 124, 136), '00000000000\0');
+  // and the reader takes the size from the record
+  const { TarReader } = await import('../../src/formats/tar/reader.js');
+  const { ByteSource } = await import('../../src/formats/tar/byte-source.js');
+  const reader = new TarReader(new ByteSource([h][Symbol.iterator]() as unknown as AsyncIterator<Uint8Array>));
+  const rec = await reader.next();
+  assert.equal(rec?.size, size);
+  assert.equal(rec?.dataSize, size);
+});

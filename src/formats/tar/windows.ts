@@ -35,3 +35,10 @@ export function areaOf(path: string): Area | undefined {
 export function compareUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
+
+// Spec section 8 points that are not the tar codec's to decide, and where they land:
+//  8.9, 8.11-8.13, 8.15  legacy/base layer writers and the layer store (src/layer, src/store).
+//  8.10  areaOf() above compares case-sensitively, like hcsshim's prefix tests; the validator
+//        (paths.ts) still treats names differing only in case as duplicates, as NTFS would.
+//  8.16  validateEntries({ requireParents: true }) enforces explicit parent directories for
+//        writers that create entries with create-new semantics; the decoder does not require it.
