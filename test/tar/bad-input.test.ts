@@ -168,3 +168,14 @@ test('fuzz smoke: mutated tars end in a WcError or decode, never crash or hang',
     { numRuns: fuzzLong ? 20000 : 400 },
   );
 });
+
+test('the result promise rejects with the error that ended the iteration', async () => {
+  const d = decodeLayerTar([tarOf(file('Files/../x'))]);
+  await assert.rejects((async () => {
+    for await (const _ of d.entries) void _;
+  })(), /unsafe file path/);
+  await assert.rejects(d.result, (e: unknown) => e instanceof WcError && e.code === 'InvalidArgument' && /unsafe file path/.test(e.message));
+  const early = decodeLayerTar([tarOf(file('Files/a'), file('Files/b'))]);
+  for await (const _ of early.entries) break;
+  await assert.rejects(early.result, (e: unknown) => e instanceof WcError && e.code === 'Cancelled');
+});

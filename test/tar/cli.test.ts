@@ -1,8 +1,8 @@
 // `wclayer tar ls` through the real CLI: table and JSON lines, stdin, digests, errors.
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -10,6 +10,7 @@ import { cliPath } from '../helpers/paths.js';
 import { encode, goldenEntries } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wclayer-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 function wclayer(args: string[], input?: Buffer) {
   return spawnSync(process.execPath, [cliPath, ...args], { input, encoding: 'utf8' });

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Entry } from '../../src/formats/entry.js';
@@ -88,4 +88,5 @@ test('bsdtar and GNU tar list our tar with the same names, sizes and link target
   // GNU tar shows a hard link's size as 0 and a symlink's too, like us; bsdtar as well.
   assert.deepEqual(bsd, expected);
   assert.deepEqual(gnu, expected);
+  rmSync(dir, { recursive: true, force: true });
 });

@@ -34,7 +34,7 @@ import { ByteSource } from './byte-source.js';
 import { decompressInput, type Compression, type RandomAccessInput } from './compression.js';
 import { TYPE } from './header.js';
 import { TarReader, type TarRecord } from './reader.js';
-import { checkLayerPath, validateEntries, type ValidateOptions } from './paths.js';
+import { checkLayerPath, EntryValidator, type ValidateOptions } from './paths.js';
 import { KEY, WHITEOUT_PREFIX, compareUtf8 } from './windows.js';
 
 export interface DecodeOptions extends TaskOptions {
@@ -97,6 +97,9 @@ export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8
     const src = new ByteSource(decompressed.chunks, { skipAhead: (n) => decompressed.seek?.skipAhead(n) ?? 0 });
     const reader = new TarReader(src);
     const state: DataState = { generation: 0, inflight: undefined };
+    // Validation runs inside this loop (not as a wrapping stage) so its error is also the
+    // result's rejection reason.
+    const validator = options.validate === false ? undefined : new EntryValidator(options.validateOptions);
     let settled = false;
     try {
       let group: string | undefined; // path of the last file/directory, for ADS grouping
@@ -115,6 +118,7 @@ export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8
             throw corrupt(`${rec.name}: alternate data stream does not follow its file '${entry.path}' (offset ${rec.offset})`, { entry: rec.name, offset: rec.offset });
           }
         } else group = undefined;
+        validator?.check(entry);
         entriesDone++;
         entrySource.set(entry, { offset: rec.offset, typeflag: rec.typeflag });
         yield entry;
@@ -142,8 +146,7 @@ export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8
       await decompressed.chunks.return(undefined);
     }
   }
-  const entries = options.validate === false ? run() : validateEntries(run(), options.validateOptions);
-  return { entries, result };
+  return { entries: run(), result };
 }
 
 interface DataState {

@@ -68,57 +68,72 @@ export interface ValidateOptions {
 }
 
 /**
- * A validator stage over an entry stream: passes entries through unchanged and throws (before
- * yielding the bad entry) on unsafe paths, duplicates, an ADS that does not follow its file, a
- * hard link to an entry not seen yet (or to a directory), and, on request, a missing parent.
+ * The checks of the validator stage, one entry at a time, for code that runs its own loop:
+ * unsafe paths, duplicates, an ADS that does not follow its file, a hard link to an entry not
+ * seen yet (or to a directory), and, on request, a missing parent directory.
  */
-export async function* validateEntries(entries: AsyncIterable<Entry>, options: ValidateOptions = {}): AsyncGenerator<Entry> {
-  const seen = new Map<string, 'file' | 'directory'>();
-  let lastMain: string | undefined; // the file or directory the next ADS may belong to
-  let streamsOfLast = new Set<string>();
-  for await (const e of entries) {
+export class EntryValidator {
+  private readonly seen = new Map<string, 'file' | 'directory'>();
+  private lastMain: string | undefined; // the file or directory the next ADS may belong to
+  private streamsOfLast = new Set<string>();
+
+  constructor(private readonly options: ValidateOptions = {}) {}
+
+  /** Throws InvalidArgument naming the entry; otherwise records it. */
+  check(e: Entry): void {
     checkLayerPath(e.path, e.kind);
     const k = key(e.path);
     switch (e.kind) {
       case 'file':
       case 'directory':
       case 'link': {
-        if (seen.has(k)) throw new WcError('InvalidArgument', `duplicate entry '${e.path}' (names differing only in case collide on Windows)`, { path: e.path });
-        if (options.requireParents) {
+        if (this.seen.has(k)) throw new WcError('InvalidArgument', `duplicate entry '${e.path}' (names differing only in case collide on Windows)`, { path: e.path });
+        if (this.options.requireParents) {
           const slash = e.path.lastIndexOf('/');
-          if (slash > 0 && seen.get(key(e.path.slice(0, slash))) !== 'directory') {
+          if (slash > 0 && this.seen.get(key(e.path.slice(0, slash))) !== 'directory') {
             throw new WcError('InvalidArgument', `entry '${e.path}' comes before its parent directory '${e.path.slice(0, slash)}'`, { path: e.path });
           }
         }
         if (e.kind === 'link') {
           checkLayerPath(e.target, 'hard link target');
-          const target = seen.get(key(e.target));
+          const target = this.seen.get(key(e.target));
           if (!target) throw new WcError('InvalidArgument', `hard link '${e.path}' points to '${e.target}', which is not an earlier entry`, { path: e.path, target: e.target });
           if (target === 'directory') throw new WcError('InvalidArgument', `hard link '${e.path}' points to the directory '${e.target}'`, { path: e.path, target: e.target });
-          seen.set(k, 'file');
-          lastMain = undefined;
+          this.seen.set(k, 'file');
+          this.lastMain = undefined;
         } else {
-          seen.set(k, e.kind);
-          lastMain = e.path;
-          streamsOfLast = new Set();
+          this.seen.set(k, e.kind);
+          this.lastMain = e.path;
+          this.streamsOfLast = new Set();
         }
         break;
       }
       case 'stream': {
         const problem = streamNameProblem(e.name);
         if (problem) throw new WcError('InvalidArgument', `alternate data stream '${e.path}:${e.name}': ${problem}`, { path: e.path });
-        if (lastMain !== e.path) {
+        if (this.lastMain !== e.path) {
           throw new WcError('InvalidArgument', `alternate data stream '${e.path}:${e.name}' does not follow its file '${e.path}'`, { path: e.path });
         }
         const sk = key(e.name);
-        if (streamsOfLast.has(sk)) throw new WcError('InvalidArgument', `duplicate alternate data stream '${e.path}:${e.name}'`, { path: e.path });
-        streamsOfLast.add(sk);
+        if (this.streamsOfLast.has(sk)) throw new WcError('InvalidArgument', `duplicate alternate data stream '${e.path}:${e.name}'`, { path: e.path });
+        this.streamsOfLast.add(sk);
         break;
       }
       case 'whiteout':
-        lastMain = undefined;
+        this.lastMain = undefined;
         break;
     }
+  }
+}
+
+/**
+ * A validator stage over an entry stream: passes entries through unchanged and throws (before
+ * yielding the bad entry) on anything EntryValidator refuses.
+ */
+export async function* validateEntries(entries: AsyncIterable<Entry>, options: ValidateOptions = {}): AsyncGenerator<Entry> {
+  const validator = new EntryValidator(options);
+  for await (const e of entries) {
+    validator.check(e);
     yield e;
   }
 }
