@@ -3,8 +3,7 @@
 //
 // gzip: node:zlib. zstd: Node 20 has none built in; we decode with fzstd (pure JavaScript, no
 // install step, streaming). Native zstd addons on npm (zstd-napi …) fetch or compile their
-// binaries at install time, which our rules forbid. fzstd cannot compress: writing .tar.zst is
-// left to a later change (see tar/README in the report).
+// binaries at install time, which our rules forbid. Compressing is in compress.ts.
 
 import { createHash, type Hash } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
