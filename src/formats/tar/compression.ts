@@ -139,7 +139,7 @@ export interface DecompressedInput {
 }
 
 const SEQUENTIAL_CHUNK = 1 << 20;
-const POSITIONAL_CHUNK = 16 * 1024;
+const POSITIONAL_CHUNK = 4 * 1024;
 
 /**
  * Wraps raw input bytes: detects the compression from the first bytes, decompresses, and
