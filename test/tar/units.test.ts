@@ -249,3 +249,13 @@ test('sizes beyond the 11-digit octal field go to a PAX size record, as Go write
   assert.equal(rec?.size, size);
   assert.equal(rec?.dataSize, size);
 });
+
+test('a leading ./ is stripped from names and hard-link targets; the ./ entry itself is skipped', async () => {
+  const { entries } = await decodeAll(tarOf(
+    rawEntry({ name: './', typeflag: TYPE.DIR, mode: 0o40000 }),
+    rawEntry({ name: './Files/', typeflag: TYPE.DIR, mode: 0o40000 }),
+    rawEntry({ name: './Files/a', data: Buffer.from('a') }),
+    rawEntry({ name: './Files/b', typeflag: TYPE.LINK, linkname: './Files/a' }),
+  ));
+  assert.deepEqual(entries.map((e: any) => [e.kind, e.path, e.target]), [['directory', 'Files', undefined], ['file', 'Files/a', undefined], ['link', 'Files/b', 'Files/a']]);
+});

@@ -226,8 +226,10 @@ function toEntry(rec: TarRecord, reader: TarReader, state: DataState, options: D
   }
   const t = rec.typeflag;
   if (t === TYPE.LINK) {
-    if (rec.linkname === '') throw fail(rec, 'hard link without a target');
-    const link: LinkEntry = { kind: 'link', path: name, target: rec.linkname };
+    let target = rec.linkname;
+    while (target.startsWith('./')) target = target.slice(2); // stripped like names, so `./` tars link up
+    if (target === '') throw fail(rec, 'hard link without a target');
+    const link: LinkEntry = { kind: 'link', path: name, target };
     // PAX records on links are ignored by importers; kept so re-encoding is byte-identical.
     if (rec.pax.has(KEY.fileattr) || rec.pax.has(KEY.creationtime)) link.info = fileInfo(rec, options);
     return link;
