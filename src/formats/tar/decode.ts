@@ -22,7 +22,13 @@
 // trailing `/` is stripped (and makes a typeflag-0 entry a directory); typeflag `\0` and `7`
 // are regular files; `3`, `4`, `6` become empty files (as in the reference); PAX global
 // headers are skipped (reader.ts); GNU sparse entries are Unsupported; an archive that ends
-// without the two zero blocks is accepted (Go and GNU tar do too).
+// without the two zero blocks is accepted (Go and GNU tar do too). Times use the reference's
+// 64-bit arithmetic, so a FILETIME 0 written by go-winio reads back as 184467440737095516
+// (year 2185), exactly as hcsshim would import it.
+//
+// Entry data: `data` is a non-enumerable getter creating the Readable on first use, so a
+// listing that never touches it skips the bytes (by position for plain tar files). It is valid
+// until the next entry is requested; unread bytes are then skipped.
 
 import { Readable } from 'node:stream';
 import { corrupt, WcError } from '../../errors.js';
