@@ -115,6 +115,7 @@ test('tar/list without an item token returns the items in the response; errors c
   broken[1024 + 5] ^= 0xff;
   writeFileSync(bad, broken);
   await assert.rejects(c.sendRequest('tar/list', { path: bad }), (e: unknown) => e instanceof ResponseError && e.code === -32013 && /bad checksum/.test(e.message) && (e.data as { offset: number }).offset === 1024);
+  await assert.rejects(c.sendRequest('tar/list', { path: '-' }), (e: unknown) => e instanceof ResponseError && e.code === -32602 && /protocol stream/.test(e.message));
   await assert.rejects(c.sendRequest('tar/list', { path: file, bogus: 1 }), (e: unknown) => e instanceof ResponseError && e.code === -32602 && /unknown parameter 'bogus'/.test(e.message));
 });
 

@@ -1,6 +1,7 @@
 // `tar/list`: one object per layer entry, streamed as $/items, with progress (bytes of input
 // read against the file size) and cancellation; the response carries the digests.
 
+import { WcError } from '../../errors.js';
 import { defineMethod, type RpcMethod } from '../method.js';
 import { listLayerTarFile } from '../../layer/tar-list.js';
 import type { ListingItem } from '../../formats/tar/listing.js';
@@ -12,6 +13,8 @@ export const tarMethods: RpcMethod[] = [
     params: ['path', 'digests'],
     handler: async (p, ctx) => {
       const path = p.string('path');
+      // '-' means stdin to the CLI; here stdin carries the protocol.
+      if (path === '-') throw new WcError('InvalidArgument', "tar/list: parameter 'path' must name a file ('-' is the protocol stream here)", { parameter: 'path' });
       const digests = p.optionalBoolean('digests') ?? true;
       const collected: ListingItem[] = [];
       ctx.progress.begin({ bytesDone: 0, message: path });
