@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -119,15 +119,32 @@ test('tar/list without an item token returns the items in the response; errors c
   await assert.rejects(c.sendRequest('tar/list', { path: file, bogus: 1 }), (e: unknown) => e instanceof ResponseError && e.code === -32602 && /unknown parameter 'bogus'/.test(e.message));
 });
 
-test('tar/list can be cancelled in the middle of a large listing', async () => {
+test('tar/list reports progress on a large listing and can be cancelled in the middle of one', async () => {
   const c = connect();
   const file = join(dir, 'large.tar');
-  const count = 60_000;
+  const count = 40_000;
   async function* entries(): AsyncGenerator<Entry> {
     yield { kind: 'directory', path: 'Files', info: info(16) };
     for (let i = 0; i < count; i++) yield { kind: 'file', path: `Files/f${i}.txt`, info: info(32), size: 0 };
   }
   await pipeline(encodeLayerTar(entries()), createWriteStream(file));
+  // first a full listing with progress: reports carry bytes read against the file size
+  const progress: { kind: string; bytesDone?: number; bytesTotal?: number; percentage?: number }[] = [];
+  c.onProgress(new ProgressType<{ kind: string }>(), 'progress-big', (v) => {
+    progress.push(v as never);
+  });
+  const all = collectItems(c, 'items-all');
+  const res = (await c.sendRequest('tar/list', { path: file, itemToken: 'items-all', progressToken: 'progress-big', digests: false })) as { entries: number; diffId?: string };
+  assert.equal(res.entries, count + 1);
+  assert.equal(res.diffId, undefined, 'digests: false skips hashing');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(all.items.length, count + 1);
+  const reports = progress.filter((p) => p.kind === 'report');
+  assert.ok(reports.length >= 1, `progress reports: ${JSON.stringify(progress.slice(0, 3))}`);
+  const size = statSync(file).size;
+  for (const r of reports) assert.ok(r.bytesTotal === size && r.bytesDone! > 0 && r.bytesDone! <= size, JSON.stringify(r));
+  assert.equal(progress.at(-1)?.kind, 'end');
+
   const source = new CancellationTokenSource();
   const got = collectItems(c, 'items-big', (batches) => {
     if (batches === 2) source.cancel();
