@@ -55,14 +55,17 @@ export function isRandomAccessInput(x: unknown): x is RandomAccessInput {
 /**
  * Sequential chunks of a random-access input from `start`, with skipAhead moving the position.
  * After a skip the next read is small (`chunkSize`: a header or two is all that is needed);
- * reads that follow each other grow to SEQUENTIAL_CHUNK.
+ * reads that follow each other grow up to SEQUENTIAL_CHUNK.
  */
 function positionalChunks(input: RandomAccessInput, start: number, chunkSize: number, onRead?: (position: number) => void): { it: AsyncGenerator<Buffer>; skipAhead: (n: number) => number } {
   let position = start;
   let skipped = false;
+  let want = SEQUENTIAL_CHUNK;
   async function* it(): AsyncGenerator<Buffer> {
     while (position < input.size) {
-      const want = skipped ? chunkSize : Math.max(chunkSize, SEQUENTIAL_CHUNK);
+      // grow by 4x while reads follow each other, so a run of small files after a skip costs
+      // a few small reads rather than one large read of data that is about to be skipped
+      want = skipped ? chunkSize : Math.min(want * 4, SEQUENTIAL_CHUNK);
       skipped = false;
       const buf = Buffer.allocUnsafe(Math.min(want, input.size - position));
       const n = await input.read(buf, position);
