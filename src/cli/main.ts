@@ -8,8 +8,9 @@ import { isWcError } from '../errors.js';
 import { sdCommand } from './commands/sd.js';
 import { serveCommand } from './commands/serve.js';
 import { versionCommand } from './commands/version.js';
+import { tarCommand } from './commands/tar.js';
 
-const commands = [sdCommand, serveCommand, versionCommand];
+const commands = [tarCommand, sdCommand, serveCommand, versionCommand];
 
 export async function main(argv: string[]): Promise<void> {
   let cli = yargs(argv)

@@ -69,6 +69,11 @@ export interface LinkEntry {
   kind: 'link';
   path: LayerPath;
   target: LayerPath;
+  /**
+   * Metadata written with the link entry (hcsshim's exporter repeats the file's attributes and
+   * times in the link's PAX records). Importers ignore it; tar codecs keep it for byte-exact output.
+   */
+  info?: FileInfo;
 }
 
 /** A deletion of `path` (and everything below it) from the layers beneath. */

@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// Listing benchmark: `wclayer tar ls` against `tar -tvzf` (on the .tar.gz) and `bsdtar -tvf`
+// (on the .tar), in one run, with wall time, CPU time and peak RSS of each, and the ratios.
+//
+//   node bench/tar/list.mjs [--files 20000] [--size 200M|0.5G|2G] [--runs 3] [--dir /tmp/x] [--keep]
+//
+// The layer is generated with our own encoder until the sample generator lands: a `Files` tree
+// of ~100 files per directory, sizes spread log-uniformly to the requested total, contents half
+// random and half repetitive text (gzip ratio ~2), every file with attributes, times and an SD.
+// Needs GNU tar, bsdtar (libarchive-tools) and /usr/bin/time. Run `npm run build` first.
+
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { createGzip, constants as zlibConstants } from 'node:zlib';
+import { Readable } from 'node:stream';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const { encodeLayerTar } = await import(join(root, 'dist', 'src', 'formats', 'tar', 'encode.js'));
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+}
+function parseSize(s) {
+  const m = /^([\d.]+)\s*([KMG]?)B?$/i.exec(s);
+  if (!m) throw new Error(`bad size ${s}`);
+  return Math.round(Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase()]);
+}
+
+const files = Number(arg('files', '20000'));
+const total = parseSize(arg('size', '200M'));
+const runs = Number(arg('runs', '3'));
+const dir = arg('dir', join(tmpdir(), `wclayer-bench-${files}-${total}`));
+const keep = process.argv.includes('--keep');
+
+// Deterministic pseudo-random numbers (xorshift32) so every run builds the same layer.
+let seed = 0x9e3779b9;
+function rand() {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 0x100000000;
+}
+
+// 8 MiB pool of content: 4 KiB blocks, half random bytes, half repeated words.
+const POOL = Buffer.alloc(8 << 20);
+{
+  const words = Buffer.from('the quick brown fox jumps over the lazy dog; Windows container layer data ');
+  for (let off = 0; off < POOL.length; off += 4096) {
+    if (rand() < 0.5) for (let i = 0; i < 4096; i++) POOL[off + i] = (rand() * 256) | 0;
+    else for (let i = 0; i < 4096; i++) POOL[off + i] = words[(i + off / 4096) % words.length];
+  }
+}
+
+function sizes() {
+  // log-uniform weights between 1 and 1000, scaled to the total
+  const w = Array.from({ length: files }, () => Math.exp(rand() * Math.log(1000)));
+  const sum = w.reduce((a, b) => a + b, 0);
+  const out = w.map((x) => Math.floor((x / sum) * total));
+  out[0] += total - out.reduce((a, b) => a + b, 0);
+  return out;
+}
+
+async function* content(size) {
+  let left = size;
+  while (left > 0) {
+    const at = Math.floor(rand() * (POOL.length / 2));
+    const n = Math.min(left, 1 << 20, POOL.length - at);
+    left -= n;
+    yield POOL.subarray(at, at + n);
+  }
+}
+
+const T = 132223104001234567n;
+const SD = Buffer.from('AQAAgBQAAAAkAAAAAAAAAAAAAAABAgAAAAAABSAAAAAhAgAAAQIAAAAAAAUgAAAAIQIAAA==', 'base64');
+const info = (attributes) => ({ attributes, creationTime: T, lastAccessTime: T, lastWriteTime: T, changeTime: T, securityDescriptor: SD });
+
+async function* entries() {
+  const s = sizes();
+  yield { kind: 'directory', path: 'Files', info: info(16) };
+  yield { kind: 'directory', path: 'Hives', info: info(16) };
+  let d = -1;
+  for (let i = 0; i < files; i++) {
+    if (i % 100 === 0) {
+      d++;
+      yield { kind: 'directory', path: `Files/dir${d}`, info: info(16) };
+    }
+    yield { kind: 'file', path: `Files/dir${d}/file${i}.dll`, info: info(32), size: s[i], data: s[i] ? Readable.from(content(s[i])) : undefined };
+  }
+}
+
+async function generate() {
+  mkdirSync(dir, { recursive: true });
+  const tar = join(dir, 'layer.tar');
+  const gz = join(dir, 'layer.tar.gz');
+  if (existsSync(tar) && existsSync(gz)) return { tar, gz };
+  let t = Date.now();
+  await pipeline(encodeLayerTar(entries()), createWriteStream(tar));
+  console.log(`generated ${tar} (${(statSync(tar).size / 1024 ** 2).toFixed(0)} MiB) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  t = Date.now();
+  const { createReadStream } = await import('node:fs');
+  await pipeline(createReadStream(tar, { highWaterMark: 1 << 20 }), createGzip({ level: 1, strategy: zlibConstants.Z_DEFAULT_STRATEGY }), createWriteStream(gz));
+  console.log(`compressed ${gz} (${(statSync(gz).size / 1024 ** 2).toFixed(0)} MiB) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  return { tar, gz };
+}
+
+/** Runs a command `runs` times under /usr/bin/time; median wall, median CPU, max peak RSS. */
+function measure(label, cmd, args) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'ignore', 'pipe'] });
+    if (r.status !== 0) throw new Error(`${label} failed: ${r.stderr}`);
+    const last = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
+    samples.push({ wall: last[0], cpu: last[1] + last[2], rssMb: last[3] / 1024 });
+  }
+  const med = (k) => samples.map((s) => s[k]).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+  const out = { label, wall: med('wall'), cpu: med('cpu'), rssMb: Math.max(...samples.map((s) => s.rssMb)) };
+  console.log(`${label.padEnd(34)} wall ${out.wall.toFixed(2).padStart(6)} s  cpu ${out.cpu.toFixed(2).padStart(6)} s  peak RSS ${out.rssMb.toFixed(0).padStart(5)} MB`);
+  return out;
+}
+
+const { tar, gz } = await generate();
+console.log(`\n${files} files, ${(total / 1024 ** 2).toFixed(0)} MiB of data, median of ${runs} runs (load average ${(await import('node:os')).loadavg()[0].toFixed(1)})`);
+const oursGz = measure('wclayer tar ls layer.tar.gz', process.execPath, [cli, 'tar', 'ls', gz]);
+const gnuGz = measure('tar -tvzf layer.tar.gz', 'tar', ['-tvzf', gz]);
+const oursTar = measure('wclayer tar ls layer.tar', process.execPath, [cli, 'tar', 'ls', tar]);
+const bsdTar = measure('bsdtar -tvf layer.tar', 'bsdtar', ['-tvf', tar]);
+const oursDig = measure('wclayer tar ls --digests layer.tar.gz', process.execPath, [cli, 'tar', 'ls', '--digests', gz]);
+const ratio = (a, b, k) => (a[k] / b[k]).toFixed(2);
+console.log(`\nratios (goal: gz <= 0.70, tar <= 1.00)`);
+console.log(`  .tar.gz vs tar -tvzf : wall ${ratio(oursGz, gnuGz, 'wall')}x  cpu ${ratio(oursGz, gnuGz, 'cpu')}x`);
+console.log(`  .tar    vs bsdtar -tvf: wall ${ratio(oursTar, bsdTar, 'wall')}x  cpu ${ratio(oursTar, bsdTar, 'cpu')}x`);
+console.log(`  peak RSS: ${Math.max(oursGz.rssMb, oursTar.rssMb, oursDig.rssMb).toFixed(0)} MB (goal < 200 MB)`);
+console.log(JSON.stringify({ files, totalBytes: total, oursGz, gnuGz, oursTar, bsdTar, oursDigests: oursDig }));
+if (!keep) rmSync(dir, { recursive: true, force: true });

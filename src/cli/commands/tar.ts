@@ -1,0 +1,86 @@
+// `wclayer tar ...`: commands over layer tars. `tar ls` lists entries with their Windows metadata.
+
+import type { Argv, CommandModule } from 'yargs';
+import { listLayerTarFile } from '../../layer/tar-list.js';
+import { attributeLetters, type ListingItem } from '../../formats/tar/listing.js';
+
+interface LsArgs {
+  file: string;
+  json: boolean;
+  digests: boolean;
+}
+
+const KIND_LETTER: Record<ListingItem['kind'], string> = {
+  file: '-',
+  directory: 'd',
+  symlink: 'l',
+  junction: 'j',
+  reparsePoint: 'r',
+  link: 'h',
+  whiteout: 'w',
+};
+
+function tableRow(item: ListingItem): string {
+  const when = item.lastWriteTime ? item.lastWriteTime.slice(0, 19).replace('T', ' ') : ''.padEnd(19);
+  let name = item.name;
+  if (item.kind === 'link') name += ` link to ${item.linkTarget}`;
+  else if (item.linkTarget !== undefined) name += ` -> ${item.linkTarget}`;
+  if (item.streams.length) name += ` [streams: ${item.streams.map((s) => `${s.name} (${s.size})`).join(', ')}]`;
+  return `${KIND_LETTER[item.kind]} ${attributeLetters(item.attributes)} ${String(item.size).padStart(13)} ${when.padEnd(19)} ${name}`;
+}
+
+const lsCommand: CommandModule<object, LsArgs> = {
+  command: 'ls <file>',
+  describe: 'List the entries of a layer tar (.tar, .tar.gz or .tar.zst; compression is detected)',
+  builder: (y: Argv) =>
+    y
+      .positional('file', { type: 'string', demandOption: true, describe: 'The layer tar, or - for stdin' })
+      .option('json', { type: 'boolean', default: false, describe: 'One JSON object per entry per line (attributes, times, streams, link targets)' })
+      .option('digests', { type: 'boolean', default: false, describe: 'Also compute and print the sha256 of the input and of the tar (diffID); to stderr with --json' })
+      .example('$0 tar ls layer.tar.gz', 'kind, attributes, size, write time and name of every entry')
+      .example('$0 tar ls --json layer.tar | jq .name', 'machine-readable listing')
+      .example('cat layer.tar.zst | $0 tar ls -', 'list from stdin')
+      .epilogue('Kinds: - file, d directory, l symlink, j junction, r other reparse point, h hard link, w whiteout.\nAttributes: d directory, a archive, r read-only, h hidden, s system, l reparse point, p sparse, c compressed.') as Argv<LsArgs>,
+  handler: async (args) => {
+    const controller = new AbortController();
+    const onSigint = () => controller.abort();
+    process.once('SIGINT', onSigint);
+    let buffered: string[] = [];
+    const flush = async () => {
+      if (!buffered.length) return;
+      const text = buffered.join('');
+      buffered = [];
+      if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
+    };
+    // yargs parses a lone '-' positional as an empty string; '-' means stdin.
+    const file = args.file === '' ? '-' : args.file;
+    try {
+      const result = await listLayerTarFile(
+        file,
+        async (item) => {
+          buffered.push(`${args.json ? JSON.stringify(item) : tableRow(item)}\n`);
+          if (buffered.length >= 512) await flush();
+        },
+        { signal: controller.signal, digests: args.digests },
+      );
+      await flush();
+      if (args.digests) {
+        const text = `compression: ${result.compression}\ndigest: ${result.compressedDigest}\ndiffID: ${result.diffId}\nentries: ${result.entries}\n`;
+        if (args.json) process.stderr.write(text);
+        else process.stdout.write(text);
+      }
+    } finally {
+      await flush(); // what was listed before an error is still shown
+      process.off('SIGINT', onSigint);
+    }
+  },
+};
+
+interface TarArgs {}
+
+export const tarCommand: CommandModule<object, TarArgs> = {
+  command: 'tar <command>',
+  describe: 'Windows layer tars: list entries with their Windows metadata',
+  builder: (y: Argv) => y.command(lsCommand as never).demandCommand(1, 'Name a tar command.') as Argv<TarArgs>,
+  handler: () => {},
+};

@@ -1,0 +1,164 @@
+// One plain JSON object per layer entry, for `tar/list`, `wclayer tar ls` and
+// Get-WcLayerContent. Alternate data streams are folded into their file's `streams`, so a
+// file object is held back until the next non-stream entry (one object at a time).
+
+import { WcError } from '../../errors.js';
+import type { Entry, FileInfo } from '../entry.js';
+import { FILE_ATTRIBUTE } from '../entry.js';
+import { filetimeToIso } from '../backup/filetime.js';
+import { decodeReparsePoint } from '../backup/reparse.js';
+import { decodeLayerTar, entrySource, type DecodeOptions, type DecodeResult } from './decode.js';
+import type { RandomAccessInput } from './compression.js';
+
+export type ListingKind = 'file' | 'directory' | 'symlink' | 'junction' | 'reparsePoint' | 'link' | 'whiteout';
+
+export interface ListingItem {
+  name: string;
+  kind: ListingKind;
+  size: number;
+  /** FILE_ATTRIBUTE_* bits (0 for links and whiteouts). */
+  attributes: number;
+  creationTime?: string;
+  lastWriteTime?: string;
+  lastAccessTime?: string;
+  changeTime?: string;
+  /** The exact FILETIMEs as decimal strings (ISO strings are for reading). */
+  creationTimeRaw?: string;
+  lastWriteTimeRaw?: string;
+  /** Self-relative security descriptor, base64. */
+  securityDescriptor?: string;
+  /**
+   * SDDL rendering of securityDescriptor. INTEGRATION POINT: filled by the caller's `renderSddl`
+   * option once the backup area's SDDL renderer is available; absent until then.
+   */
+  sddl?: string;
+  streams: { name: string; size: number }[];
+  extendedAttributes: string[];
+  /** Hard-link target (tar path) or reparse target (print name, Windows form). */
+  linkTarget?: string;
+  /** For reparse points other than symlinks and junctions. */
+  reparseTag?: number;
+  isWhiteout: boolean;
+  /** Offset of the entry's first header in the uncompressed tar. */
+  offset?: number;
+}
+
+export interface ListOptions extends DecodeOptions {
+  /** Renders a security descriptor as SDDL (wired in by the integrator); errors are not fatal. */
+  renderSddl?: (sd: Uint8Array) => string;
+}
+
+function timesOf(info: FileInfo): Partial<ListingItem> {
+  return {
+    creationTime: safeIso(info.creationTime),
+    lastWriteTime: safeIso(info.lastWriteTime),
+    lastAccessTime: safeIso(info.lastAccessTime),
+    changeTime: safeIso(info.changeTime),
+    creationTimeRaw: info.creationTime.toString(),
+    lastWriteTimeRaw: info.lastWriteTime.toString(),
+  };
+}
+
+function safeIso(ft: bigint): string | undefined {
+  try {
+    return filetimeToIso(ft);
+  } catch {
+    return undefined;
+  }
+}
+
+export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: ListOptions = {}): ListingItem {
+  const item: ListingItem = { name: entry.path, kind: 'file', size: 0, attributes: 0, streams: [], extendedAttributes: [], isWhiteout: false };
+  const src = entrySource.get(entry);
+  if (src) item.offset = src.offset;
+  switch (entry.kind) {
+    case 'whiteout':
+      item.kind = 'whiteout';
+      item.isWhiteout = true;
+      return item;
+    case 'link':
+      item.kind = 'link';
+      item.linkTarget = entry.target;
+      if (entry.info) Object.assign(item, timesOf(entry.info), { attributes: entry.info.attributes });
+      return item;
+    case 'file':
+    case 'directory': {
+      const info = entry.info;
+      item.kind = entry.kind;
+      item.size = entry.kind === 'file' ? entry.size : 0;
+      item.attributes = info.attributes;
+      Object.assign(item, timesOf(info));
+      if (info.securityDescriptor) {
+        item.securityDescriptor = Buffer.from(info.securityDescriptor).toString('base64');
+        if (options.renderSddl) {
+          try {
+            item.sddl = options.renderSddl(info.securityDescriptor);
+          } catch {
+            // a descriptor we cannot render is still listed (base64 above)
+          }
+        }
+      }
+      item.extendedAttributes = (info.extendedAttributes ?? []).map((ea) => ea.name);
+      if (info.reparseData) {
+        const rp = decodeReparsePoint(info.reparseData);
+        if (rp.kind === 'other') {
+          item.kind = 'reparsePoint';
+          item.reparseTag = rp.tag;
+        } else {
+          item.kind = rp.kind === 'symlink' ? 'symlink' : 'junction';
+          item.linkTarget = rp.target;
+        }
+      }
+      return item;
+    }
+  }
+}
+
+/**
+ * Decodes a layer tar and calls `onItem` once per entry (streams folded into their file).
+ * Resolves with the digests once the whole input has been read.
+ */
+export async function listLayerTar(
+  input: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | RandomAccessInput,
+  onItem: (item: ListingItem) => void | Promise<void>,
+  options: ListOptions = {},
+): Promise<DecodeResult> {
+  const decoded = decodeLayerTar(input, options);
+  let pending: ListingItem | undefined;
+  try {
+    for await (const e of decoded.entries) {
+      if (e.kind === 'stream') {
+        // The decoder guarantees the stream follows its file, so `pending` is that file.
+        pending?.streams.push({ name: e.name, size: e.size });
+        continue;
+      }
+      const item = pending;
+      pending = undefined;
+      if (item) await onItem(item);
+      pending = listingItem(e, options);
+    }
+  } catch (e) {
+    // The held-back entry was read whole before the damage: still list it, then fail.
+    const item = pending;
+    pending = undefined;
+    if (item && !(e instanceof WcError && e.code === 'Cancelled')) await onItem(item);
+    throw e;
+  }
+  if (pending) await onItem(pending);
+  return decoded.result;
+}
+
+/** Short attribute letters for tables: R H S D A ... like `attrib`/`dir` show them. */
+export function attributeLetters(attributes: number): string {
+  const letters: [number, string][] = [
+    [FILE_ATTRIBUTE.DIRECTORY, 'd'],
+    [FILE_ATTRIBUTE.ARCHIVE, 'a'],
+    [FILE_ATTRIBUTE.READONLY, 'r'],
+    [FILE_ATTRIBUTE.HIDDEN, 'h'],
+    [FILE_ATTRIBUTE.SYSTEM, 's'],
+    [FILE_ATTRIBUTE.REPARSE_POINT, 'l'],
+    [FILE_ATTRIBUTE.SPARSE_FILE, 'p'],
+    [FILE_ATTRIBUTE.COMPRESSED, 'c'],
+  ];
+  return letters.map(([bit, ch]) => (attributes & bit ? ch : '-')).join('');
+}
