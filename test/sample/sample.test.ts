@@ -140,7 +140,7 @@ test('base layer: Files tree with the five hives, then UtilityVM/Files with BCD 
   }
   assert.ok(links.some((l) => l.target.startsWith('UtilityVM/')), 'some links chain');
   assert.ok(!entries.some((e) => e.kind === 'whiteout' || e.kind === 'stream'), 'a base layer has no whiteouts or ADS');
-  assert.ok(!entries.some((e) => 'info' in e && e.info.reparseData), 'a base layer has no reparse points');
+  assert.ok(!entries.some((e) => 'info' in e && e.info?.reparseData), 'a base layer has no reparse points');
 });
 
 test('child layer: Files and Hives folders first, delta hives, whiteouts, ADS, EAs, symlinks, junctions, links', async () => {
@@ -151,7 +151,7 @@ test('child layer: Files and Hives folders first, delta hives, whiteouts, ADS, E
   assert.ok(count((e) => e.kind === 'whiteout') > 0);
   assert.ok(count((e) => e.kind === 'stream') > 0);
   assert.ok(count((e) => e.kind === 'link') > 0);
-  assert.ok(count((e) => 'info' in e && !!e.info.extendedAttributes) > 0);
+  assert.ok(count((e) => 'info' in e && !!e.info?.extendedAttributes) > 0);
   assert.ok(count((e) => e.kind === 'file' && !!e.info.reparseData) > 0, 'symlink files');
   assert.ok(count((e) => e.kind === 'directory' && !!e.info.reparseData) > 0, 'junctions or directory symlinks');
   assert.ok(!entries.some((e) => e.path.startsWith('UtilityVM')));
@@ -163,7 +163,7 @@ test('metadata is well-formed: SDs parse and render as SDDL, EAs encode, attribu
   const attrs = new Set<number>();
   const times = new Set<bigint>();
   for (const e of entries) {
-    if (!('info' in e)) continue;
+    if (!('info' in e) || !e.info) continue;
     const i = e.info;
     attrs.add(i.attributes);
     times.add(i.lastWriteTime);
@@ -180,7 +180,7 @@ test('metadata is well-formed: SDs parse and render as SDDL, EAs encode, attribu
   assert.ok(attrs.size >= 5, `only ${attrs.size} distinct attribute sets`);
   assert.ok(times.size > entries.length / 2);
   // Hives/* carry no descriptor (the legacy exporter drops them)
-  assert.ok(entries.filter((e) => e.path.startsWith('Hives')).every((e) => !('info' in e) || !e.info.securityDescriptor));
+  assert.ok(entries.filter((e) => e.path.startsWith('Hives')).every((e) => !('info' in e) || !e.info?.securityDescriptor));
 });
 
 test('hiveContent supplies hive bytes and counts toward totalSize; the default is the documented placeholder', async () => {

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Parser from 'tree-sitter';
-// @ts-expect-error the grammar package ships no type declarations
 import PowerShell from 'tree-sitter-powershell';
 import { repoRoot } from '../helpers/paths.js';
 
