@@ -82,6 +82,7 @@ export function linesFromHivexml(xml: string): string[] {
     const [whole, close, tag, attrText, selfClose] = m;
     if (tag === 'node' && !close) {
       const a = attrs(attrText!);
+      if (pendingNode) out.push(`K ${pendingNode.depth} ${pendingNode.name} -`);
       depth++;
       pendingNode = { name: a.name ?? '', depth };
       if (selfClose) {
@@ -170,12 +171,13 @@ export function hivexValueLine(name: string, type: number, data: Uint8Array): st
     }
     case 3:
       return `V ${n} binary ${hex}`;
+    // hivex reads the first 4 (8) bytes when there are at least that many, else shows -1.
     case 4:
-      return `V ${n} int32 ${JSON.stringify(String(data.length === 4 ? dv.getInt32(0, true) : -1))}`;
+      return `V ${n} int32 ${JSON.stringify(String(data.length >= 4 ? dv.getInt32(0, true) : -1))}`;
     case 5:
-      return `V ${n} int32 ${JSON.stringify(String(data.length === 4 ? dv.getInt32(0, false) : -1))}`;
+      return `V ${n} int32 ${JSON.stringify(String(data.length >= 4 ? dv.getInt32(0, false) : -1))}`;
     case 11:
-      return `V ${n} int64 ${JSON.stringify(String(data.length === 8 ? dv.getBigInt64(0, true) : -1))}`;
+      return `V ${n} int64 ${JSON.stringify(String(data.length >= 8 ? dv.getBigInt64(0, true) : -1))}`;
     case 7: {
       const s = decodeUtf16(data.subarray(0, data.length & ~1));
       if (data.length % 2 !== 0 || !validUtf16(s)) return `V ${n} bad-string-list ${hex}`;
@@ -201,7 +203,8 @@ export async function linesFromReader(hive: Hive): Promise<string[]> {
   // hivex reports no hive time when the header's is 0 (not kept since Windows 8.1).
   if (BigInt.asIntN(64, hive.header.lastWritten) > 0n) out.push(`H ${isoSeconds(hive.header.lastWritten)}`);
   for await (const { key, depth } of hive.walk()) {
-    out.push(`K ${depth} ${cName(key.name)} ${isoSeconds(key.timestamp)}`);
+    // hivex shows no mtime for a zero timestamp.
+    out.push(`K ${depth} ${cName(key.name)} ${BigInt.asIntN(64, key.timestamp) > 0n ? isoSeconds(key.timestamp) : '-'}`);
     for (const v of await hive.values(key)) out.push(hivexValueLine(v.name, v.type, await hive.valueData(v)));
   }
   return out;

@@ -26,3 +26,4 @@ export * from './values.js';
 export { lhHash, compareNames, upcaseName } from './names.js';
 export { DEFAULT_KEY_SECURITY } from './security.js';
 export { LAYER_MERGE, LAYER_TOMBSTONE, LAYER_SUPERSEDE_LOCAL, LAYER_SUPERSEDE_TREE, type LayerSemantics } from './records.js';
+export { validateHive, type ValidationReport } from './validate.js';

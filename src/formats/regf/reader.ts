@@ -218,6 +218,21 @@ export class Hive {
     return this.bytes(BINS_START + offset + 4, len - 4);
   }
 
+  /** File bytes within the hive bins area (validation, diagnostics). */
+  async rawBytes(fileOffset: number, length: number): Promise<Uint8Array> {
+    if (fileOffset < 0 || fileOffset + length > BINS_START + this.header.binsSize) {
+      throw corrupt(`read of ${length} bytes at file offset ${hex(fileOffset)} is outside the hive bins`, { offset: fileOffset });
+    }
+    return this.bytes(fileOffset, length);
+  }
+
+  /** The nk's largest-length fields (bytes), for validation. */
+  async maxFields(key: RegKey): Promise<{ maxSubkeyName: number; maxSubkeyClass: number; maxValueName: number; maxValueData: number }> {
+    const d = await this.cell(key.offset, 'key node', key.path);
+    const dv = new DataView(d.buffer, d.byteOffset, d.length);
+    return { maxSubkeyName: dv.getUint16(52, true), maxSubkeyClass: dv.getUint32(56, true), maxValueName: dv.getUint32(60, true), maxValueData: dv.getUint32(64, true) };
+  }
+
   // ---- keys -------------------------------------------------------------------------------
 
   private parseKey(offset: number, d: Uint8Array, parentPath: string | undefined): RegKey {
