@@ -179,11 +179,17 @@ export function hivexValueLine(name: string, type: number, data: Uint8Array): st
     case 11:
       return `V ${n} int64 ${JSON.stringify(String(data.length >= 8 ? dv.getBigInt64(0, true) : -1))}`;
     case 7: {
-      const s = decodeUtf16(data.subarray(0, data.length & ~1));
-      if (data.length % 2 !== 0 || !validUtf16(s)) return `V ${n} bad-string-list ${hex}`;
-      // hivex cuts at every NUL and keeps empty strings, except after a final NUL.
-      const list = s.split('\0');
-      if (s === '' || s.endsWith('\0')) list.pop();
+      // hivex walks the bytes: each string runs to a NUL code unit (or the last whole unit)
+      // and is kept even when empty; the walk then steps over the NUL.
+      const list: string[] = [];
+      let p = 0;
+      while (p < data.length) {
+        let q = p;
+        while (q + 1 < data.length && (data[q] !== 0 || data[q + 1] !== 0)) q += 2;
+        list.push(decodeUtf16(data.subarray(p, q)));
+        p = q + 2;
+      }
+      if (!list.every(validUtf16)) return `V ${n} bad-string-list ${hex}`;
       return `V ${n} string-list ${JSON.stringify(list)}`;
     }
     case 8:
