@@ -406,6 +406,8 @@ export class Hive {
       new DataView(b.buffer).setUint32(0, v.dataField, true);
       return b.subarray(0, v.size);
     }
+    // No value can be bigger than the hive's bins: this bounds what a damaged size can allocate.
+    if (v.size > this.header.binsSize) throw this.fail(where, v.offset, v.keyPath, `data size ${v.size} exceeds the hive bins`);
     const d = await this.cell(v.dataField, `data of ${where}`, v.keyPath);
     if (d.length >= v.size) return d.subarray(0, v.size);
     if (v.size > BIG_DATA_SEGMENT && this.header.minorVersion >= 4 && d[0] === 0x64 && d[1] === 0x62 && d.length >= 8) {
