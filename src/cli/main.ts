@@ -7,8 +7,9 @@ import { hideBin } from 'yargs/helpers';
 import { isWcError } from '../errors.js';
 import { serveCommand } from './commands/serve.js';
 import { versionCommand } from './commands/version.js';
+import { hiveCommand } from './commands/hive.js';
 
-const commands = [serveCommand, versionCommand];
+const commands = [serveCommand, versionCommand, hiveCommand];
 
 export async function main(argv: string[]): Promise<void> {
   let cli = yargs(argv)
