@@ -3,7 +3,7 @@
 
 import { throwIfCancelled, type TaskOptions } from '../../task.js';
 import type { Hive, RegKey } from './reader.js';
-import { keyJson, valueJson } from './query.js';
+import { keyJson, valueJson, type KeyJson, type ValueJson } from './query.js';
 import { decodeString, encodeString, REG_BINARY, REG_DWORD, REG_SZ } from './values.js';
 
 /**
@@ -26,13 +26,13 @@ export async function* exportJson(hive: Hive, from?: RegKey, options: TaskOption
   let first = true;
   let n = 0;
   let chunk = '';
-  for await (const { key } of hive.walk(from)) {
+  for (const { key } of hive.walk(from)) {
     if (++n % 512 === 0) {
       throwIfCancelled(options.signal, 'exporting the hive');
       options.onProgress?.({ entriesDone: n, message: key.path });
     }
-    const k = { ...(await keyJson(hive, key)), values: [] as unknown[] };
-    for (const v of await hive.values(key)) k.values.push(await valueJson(hive, v));
+    const k = keyJson(hive, key) as KeyJson & { values: ValueJson[] };
+    k.values = hive.values(key).map((v) => valueJson(hive, v));
     chunk += (first ? '\n' : ',\n') + JSON.stringify(k);
     first = false;
     if (chunk.length > 1 << 16) {
@@ -88,15 +88,15 @@ export async function* exportReg(hive: Hive, from?: RegKey, options: RegExportOp
   yield 'Windows Registry Editor Version 5.00\r\n\r\n';
   let n = 0;
   let chunk = '';
-  for await (const { key } of hive.walk(from)) {
+  for (const { key } of hive.walk(from)) {
     if (++n % 512 === 0) {
       throwIfCancelled(options.signal, 'exporting the hive');
       options.onProgress?.({ entriesDone: n, message: key.path });
     }
     chunk += `[${prefix}${key.path ? '\\' + key.path : ''}]\r\n`;
-    for (const v of await hive.values(key)) {
+    for (const v of hive.values(key)) {
       if (v.tombstone) continue;
-      chunk += regValueLine(v.name, v.type, await hive.valueData(v)) + '\r\n';
+      chunk += regValueLine(v.name, v.type, hive.valueData(v)) + '\r\n';
     }
     chunk += '\r\n';
     if (chunk.length > 1 << 16) {

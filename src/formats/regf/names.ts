@@ -67,25 +67,12 @@ export function isCompressible(name: string): boolean {
 }
 
 export function decodeLatin1(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode.apply(null, b.subarray(i, i + 4096) as unknown as number[]);
-  return s;
+  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
 }
 
-/** UTF-16LE to string, keeping unpaired surrogates and NULs as they are. */
+/** UTF-16LE to string, keeping unpaired surrogates and NULs as they are (Node copies code units). */
 export function decodeUtf16(b: Uint8Array): string {
-  const n = b.length >> 1;
-  let s = '';
-  const units: number[] = [];
-  for (let i = 0; i < n; i++) {
-    units.push(b[2 * i]! | (b[2 * i + 1]! << 8));
-    if (units.length === 4096) {
-      s += String.fromCharCode.apply(null, units);
-      units.length = 0;
-    }
-  }
-  if (units.length) s += String.fromCharCode.apply(null, units);
-  return s;
+  return Buffer.from(b.buffer, b.byteOffset, b.length & ~1).toString('utf16le');
 }
 
 export function encodeUtf16(s: string): Uint8Array {

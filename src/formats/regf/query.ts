@@ -45,7 +45,7 @@ export interface ValueJson {
 
 const LAYER_NAMES = ['merge', 'tombstone', 'supersedeLocal', 'supersedeTree'];
 
-export async function keyJson(hive: Hive, key: RegKey): Promise<KeyJson> {
+export function keyJson(hive: Hive, key: RegKey): KeyJson {
   const out: KeyJson = {
     path: key.path,
     name: key.name,
@@ -55,7 +55,7 @@ export async function keyJson(hive: Hive, key: RegKey): Promise<KeyJson> {
     valueCount: key.valueCount,
     flags: key.flags,
   };
-  const cls = await hive.className(key);
+  const cls = hive.className(key);
   if (cls !== undefined) out.className = cls;
   if (hive.layered && key.layerByte !== 0) {
     out.layer = LAYER_NAMES[key.layerSemantics]!;
@@ -73,8 +73,8 @@ export function valueJsonFrom(name: string, type: number, data: Uint8Array, tomb
   return out;
 }
 
-export async function valueJson(hive: Hive, v: RegValue): Promise<ValueJson> {
-  return valueJsonFrom(v.name, v.type, await hive.valueData(v), v.tombstone);
+export function valueJson(hive: Hive, v: RegValue): ValueJson {
+  return valueJsonFrom(v.name, v.type, hive.valueData(v), v.tombstone);
 }
 
 /** The key at a path, or a NotFound error naming the path. */

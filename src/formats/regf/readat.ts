@@ -6,6 +6,8 @@ export interface ReadAt {
   readonly size: number;
   /** Bytes [offset, offset + length); may return fewer only at the end of the source. */
   read(offset: number, length: number): Promise<Uint8Array> | Uint8Array;
+  /** The same read, synchronously (file sources offer it: the reader then never holds the whole file). */
+  readSync?(offset: number, length: number): Uint8Array;
 }
 
 /** A ReadAt over bytes already in memory; `bytes` lets the reader take views without copying. */
@@ -18,6 +20,7 @@ export function bufferReadAt(bytes: Uint8Array): BufferReadAt {
     bytes,
     size: bytes.length,
     read: (offset, length) => bytes.subarray(offset, Math.min(bytes.length, offset + length)),
+    readSync: (offset, length) => bytes.subarray(offset, Math.min(bytes.length, offset + length)),
   };
 }
 

@@ -1,6 +1,8 @@
 // The hive reader: random access over a ReadAt. Opening reads the base block only; keys,
 // values, descriptors and data are read when asked for, through a small block cache, so a large
-// hive is never read whole. Every pointer is checked (inside the bins, at the start of an
+// hive is never read whole. After the (async) open every read is synchronous: buffer sources
+// give views, file sources positional reads (ReadAt.readSync); a cell walk then costs no promise
+// per cell. Every pointer is checked (inside the bins, at the start of an
 // allocated cell of the right kind and size) and every failure is a Corrupt WcError naming the
 // offset and the key path being read. Walks carry a visited set and a depth limit, so cycles in
 // lists end in an error instead of a hang.
@@ -89,7 +91,8 @@ export class Hive {
   readonly layered: boolean;
 
   private readonly buf: Uint8Array | undefined;
-  private readonly blocks = new Map<number, Promise<Uint8Array>>();
+  private readonly blocks = new Map<number, Uint8Array>();
+  private readonly readSync: (offset: number, length: number) => Uint8Array;
   private readonly maxBlocks: number;
   /** Per 4 KiB page of the bins: start of the bin holding it (+1; 0 = unknown) and its end. */
   private readonly pageBinStart: Int32Array;
@@ -102,6 +105,9 @@ export class Hive {
     this.replay = replay;
     this.layered = (header.flags & HIVE_FLAG_LAYERED) !== 0 && header.minorVersion >= 6;
     this.buf = isBufferReadAt(src) ? src.bytes : undefined;
+    this.readSync = src.readSync ? src.readSync.bind(src) : () => {
+      throw new Error('a Hive needs a buffer or a ReadAt with readSync');
+    };
     this.maxBlocks = Math.max(4, Math.floor(cacheBytes / BLOCK));
     const pages = header.binsSize / 4096;
     this.pageBinStart = new Int32Array(pages);
@@ -123,6 +129,9 @@ export class Hive {
     if (!header.checksumValid) {
       throw corrupt(`hive base block checksum is wrong (stored ${hex(header.checksum)})${dirty && !options.logs?.length ? ' and no transaction logs were given' : ''}`, { offset: 508 });
     }
+    // The reader works synchronously once open: a source that can only read asynchronously is
+    // read into memory here (file and buffer sources read lazily).
+    if (!isBufferReadAt(src) && !src.readSync) src = bufferReadAt(await readAll(src));
     if (header.fileType !== 0) throw corrupt(`hive file type is ${header.fileType}, not a primary hive (0): is this a log file?`, { offset: 28 });
     checkPrimaryHeader(header, src.size);
     return new Hive(src, header, dirty, replay, options.cacheBytes ?? 64 * 1024 * 1024);
@@ -144,34 +153,34 @@ export class Hive {
     });
   }
 
-  private block(index: number): Promise<Uint8Array> {
-    let p = this.blocks.get(index);
-    if (p) {
+  private block(index: number): Uint8Array {
+    let b = this.blocks.get(index);
+    if (b) {
       // Refresh its place in the LRU order.
       this.blocks.delete(index);
-      this.blocks.set(index, p);
-      return p;
+      this.blocks.set(index, b);
+      return b;
     }
     const start = index * BLOCK;
-    p = Promise.resolve(this.src.read(start, Math.min(BLOCK, this.src.size - start)));
-    this.blocks.set(index, p);
+    b = this.readSync(start, Math.min(BLOCK, this.src.size - start));
+    this.blocks.set(index, b);
     if (this.blocks.size > this.maxBlocks) this.blocks.delete(this.blocks.keys().next().value!);
-    return p;
+    return b;
   }
 
   /** File bytes [off, off+len); the caller has checked the range lies inside the file. */
-  private async bytes(off: number, len: number): Promise<Uint8Array> {
+  private bytes(off: number, len: number): Uint8Array {
     if (this.buf) return this.buf.subarray(off, off + len);
     const first = Math.floor(off / BLOCK);
     const last = Math.floor((off + len - 1) / BLOCK);
     if (first === last) {
-      const b = await this.block(first);
+      const b = this.block(first);
       return b.subarray(off - first * BLOCK, off - first * BLOCK + len);
     }
-    if (len > 2 * BLOCK) return await this.src.read(off, len);
+    if (len > 2 * BLOCK) return this.readSync(off, len);
     const out = new Uint8Array(len);
     for (let i = first; i <= last; i++) {
-      const b = await this.block(i);
+      const b = this.block(i);
       const from = Math.max(off, i * BLOCK);
       const to = Math.min(off + len, (i + 1) * BLOCK);
       out.set(b.subarray(from - i * BLOCK, to - i * BLOCK), from - off);
@@ -180,12 +189,12 @@ export class Hive {
   }
 
   /** Finds the hive bin holding a cell offset by walking back to its header; remembers it. */
-  private async binOf(cellOffset: number, what: string, path: string | undefined): Promise<[number, number]> {
+  private binOf(cellOffset: number, what: string, path: string | undefined): [number, number] {
     const page = Math.floor(cellOffset / 4096);
     const known = this.pageBinStart[page]!;
     if (known !== 0) return [known - 1, this.pageBinEnd[page]!];
     for (let p = page; p >= 0; p--) {
-      const h = await this.bytes(BINS_START + p * 4096, 16);
+      const h = this.bytes(BINS_START + p * 4096, 16);
       if (h[0] !== 0x68 || h[1] !== 0x62 || h[2] !== 0x69 || h[3] !== 0x6e) continue; // 'hbin'
       const dv = new DataView(h.buffer, h.byteOffset, 16);
       const start = p * 4096;
@@ -203,14 +212,14 @@ export class Hive {
   }
 
   /** The data of the allocated cell at a cell offset (without its size field). */
-  async cell(offset: number, what: string, path?: string): Promise<Uint8Array> {
+  cell(offset: number, what: string, path?: string): Uint8Array {
     if (offset === NIL) throw this.fail(what, offset, path, 'nil pointer');
     if (offset % 4 !== 0 || offset < 32 || offset + 8 > this.header.binsSize) {
       throw this.fail(what, offset, path, 'pointer outside the hive bins');
     }
-    const [binStart, binEnd] = await this.binOf(offset, what, path);
+    const [binStart, binEnd] = this.binOf(offset, what, path);
     if (offset < binStart + 32) throw this.fail(what, offset, path, 'pointer into a hive bin header');
-    const sb = await this.bytes(BINS_START + offset, 4);
+    const sb = this.bytes(BINS_START + offset, 4);
     const size = (sb[0]! | (sb[1]! << 8) | (sb[2]! << 16) | (sb[3]! << 24));
     if (size >= 0) throw this.fail(what, offset, path, 'pointer to a free cell');
     const len = -size;
@@ -219,7 +228,7 @@ export class Hive {
   }
 
   /** File bytes within the hive bins area (validation, diagnostics). */
-  async rawBytes(fileOffset: number, length: number): Promise<Uint8Array> {
+  rawBytes(fileOffset: number, length: number): Uint8Array {
     if (fileOffset < 0 || fileOffset + length > BINS_START + this.header.binsSize) {
       throw corrupt(`read of ${length} bytes at file offset ${hex(fileOffset)} is outside the hive bins`, { offset: fileOffset });
     }
@@ -227,8 +236,8 @@ export class Hive {
   }
 
   /** The nk's largest-length fields (bytes), for validation. */
-  async maxFields(key: RegKey): Promise<{ maxSubkeyName: number; maxSubkeyClass: number; maxValueName: number; maxValueData: number }> {
-    const d = await this.cell(key.offset, 'key node', key.path);
+  maxFields(key: RegKey): { maxSubkeyName: number; maxSubkeyClass: number; maxValueName: number; maxValueData: number } {
+    const d = this.cell(key.offset, 'key node', key.path);
     const dv = new DataView(d.buffer, d.byteOffset, d.length);
     return { maxSubkeyName: dv.getUint16(52, true), maxSubkeyClass: dv.getUint32(56, true), maxValueName: dv.getUint32(60, true), maxValueData: dv.getUint32(64, true) };
   }
@@ -270,33 +279,32 @@ export class Hive {
   }
 
   /** The key at a cell offset; parentPath names where it was reached from (undefined = root). */
-  async keyAtOffset(offset: number, parentPath?: string): Promise<RegKey> {
-    return this.parseKey(offset, await this.cell(offset, 'key node', parentPath), parentPath);
+  keyAtOffset(offset: number, parentPath?: string): RegKey {
+    return this.parseKey(offset, this.cell(offset, 'key node', parentPath), parentPath);
   }
 
-  async root(): Promise<RegKey> {
+  root(): RegKey {
     return this.keyAtOffset(this.header.rootCellOffset);
   }
 
   /** Leaf entries of a key's subkey list: nk offsets and, for lh leaves, the name hashes. */
-  async subkeyEntries(key: RegKey): Promise<{ offsets: number[]; hashes: (number | undefined)[] }> {
+  subkeyEntries(key: RegKey): { offsets: number[]; hashes: (number | undefined)[] } {
     const offsets: number[] = [];
     const hashes: (number | undefined)[] = [];
     if (key.subkeyCount === 0) return { offsets, hashes };
     if (key.subkeyListOffset === NIL) throw this.fail('key node', key.offset, key.path, `${key.subkeyCount} subkeys but no subkey list`);
-    const readLeaf = (at: number, d: Uint8Array, allowRoot: boolean): Promise<void> | void => {
+    const readLeaf = (at: number, d: Uint8Array, allowRoot: boolean): void => {
       const s = sig(d);
       const n = d.length >= 4 ? d[2]! | (d[3]! << 8) : 0;
       const dv = new DataView(d.buffer, d.byteOffset, d.length);
       if (s === 'ri') {
         if (!allowRoot) throw this.fail('subkey list', at, key.path, 'an index root entry points to another index root');
         if (4 + 4 * n > d.length) throw this.fail('subkey list', at, key.path, `${n} entries overrun the cell`);
-        return (async () => {
-          for (let i = 0; i < n; i++) {
-            const leaf = dv.getUint32(4 + 4 * i, true);
-            await readLeaf(leaf, await this.cell(leaf, 'subkey list leaf', key.path), false);
-          }
-        })();
+        for (let i = 0; i < n; i++) {
+          const leaf = dv.getUint32(4 + 4 * i, true);
+          readLeaf(leaf, this.cell(leaf, 'subkey list leaf', key.path), false);
+        }
+        return;
       }
       const step = s === 'li' ? 4 : s === 'lf' || s === 'lh' ? 8 : 0;
       if (step === 0) throw this.fail('subkey list', at, key.path, `expected 'lf', 'lh', 'li' or 'ri', found '${s}'`);
@@ -306,21 +314,21 @@ export class Hive {
         hashes.push(s === 'lh' ? dv.getUint32(8 + step * i, true) : undefined);
       }
     };
-    await readLeaf(key.subkeyListOffset, await this.cell(key.subkeyListOffset, 'subkey list', key.path), true);
+    readLeaf(key.subkeyListOffset, this.cell(key.subkeyListOffset, 'subkey list', key.path), true);
     return { offsets, hashes };
   }
 
   /** The direct subkeys of a key, in list order (sorted on disk). */
-  async subkeys(key: RegKey): Promise<RegKey[]> {
-    const { offsets } = await this.subkeyEntries(key);
+  subkeys(key: RegKey): RegKey[] {
+    const { offsets } = this.subkeyEntries(key);
     const out: RegKey[] = [];
-    for (const o of offsets) out.push(await this.keyAtOffset(o, key.path));
+    for (const o of offsets) out.push(this.keyAtOffset(o, key.path));
     return out;
   }
 
   /** One subkey by name (case-insensitive). Uses lh hashes as a filter, then checks names. */
-  async subkey(key: RegKey, name: string): Promise<RegKey | undefined> {
-    const { offsets, hashes } = await this.subkeyEntries(key);
+  subkey(key: RegKey, name: string): RegKey | undefined {
+    const { offsets, hashes } = this.subkeyEntries(key);
     const h = lhHash(name);
     let skipped = false;
     for (let i = 0; i < offsets.length; i++) {
@@ -328,14 +336,14 @@ export class Hive {
         skipped = true;
         continue;
       }
-      const k = await this.keyAtOffset(offsets[i]!, key.path);
+      const k = this.keyAtOffset(offsets[i]!, key.path);
       if (namesEqual(k.name, name)) return k;
     }
     // Hives written by other tools may carry wrong hashes (hivex hashes UTF-8): look again.
     if (skipped) {
       for (let i = 0; i < offsets.length; i++) {
         if (hashes[i] === undefined || hashes[i] === h) continue;
-        const k = await this.keyAtOffset(offsets[i]!, key.path);
+        const k = this.keyAtOffset(offsets[i]!, key.path);
         if (namesEqual(k.name, name)) return k;
       }
     }
@@ -343,12 +351,12 @@ export class Hive {
   }
 
   /** A key by backslash-separated path from the root, case-insensitive; undefined if absent. */
-  async key(path: string): Promise<RegKey | undefined> {
-    let k = await this.root();
+  key(path: string): RegKey | undefined {
+    let k = this.root();
     const parts = path.split('\\').filter((p) => p.length > 0);
     if (parts.length > MAX_DEPTH) return undefined;
     for (const part of parts) {
-      const next = await this.subkey(k, part);
+      const next = this.subkey(k, part);
       if (!next) return undefined;
       k = next;
     }
@@ -357,19 +365,19 @@ export class Hive {
 
   // ---- values -----------------------------------------------------------------------------
 
-  async values(key: RegKey): Promise<RegValue[]> {
+  values(key: RegKey): RegValue[] {
     if (key.valueCount === 0) return [];
     if (key.valueListOffset === NIL) throw this.fail('key node', key.offset, key.path, `${key.valueCount} values but no value list`);
-    const list = await this.cell(key.valueListOffset, 'value list', key.path);
+    const list = this.cell(key.valueListOffset, 'value list', key.path);
     if (list.length < 4 * key.valueCount) throw this.fail('value list', key.valueListOffset, key.path, `${key.valueCount} entries overrun the cell`);
     const dv = new DataView(list.buffer, list.byteOffset, list.length);
     const out: RegValue[] = [];
-    for (let i = 0; i < key.valueCount; i++) out.push(await this.valueAtOffset(dv.getUint32(4 * i, true), key.path));
+    for (let i = 0; i < key.valueCount; i++) out.push(this.valueAtOffset(dv.getUint32(4 * i, true), key.path));
     return out;
   }
 
-  async valueAtOffset(offset: number, keyPath: string): Promise<RegValue> {
-    const d = await this.cell(offset, 'value', keyPath);
+  valueAtOffset(offset: number, keyPath: string): RegValue {
+    const d = this.cell(offset, 'value', keyPath);
     if (d.length < VK_FIXED || d[0] !== 0x76 || d[1] !== 0x6b) throw this.fail('value', offset, keyPath, `expected a 'vk' record, found '${sig(d)}'`);
     const dv = new DataView(d.buffer, d.byteOffset, d.length);
     const nameLen = dv.getUint16(2, true);
@@ -391,13 +399,13 @@ export class Hive {
     };
   }
 
-  async value(key: RegKey, name: string): Promise<RegValue | undefined> {
-    for (const v of await this.values(key)) if (namesEqual(v.name, name)) return v;
+  value(key: RegKey, name: string): RegValue | undefined {
+    for (const v of this.values(key)) if (namesEqual(v.name, name)) return v;
     return undefined;
   }
 
   /** The value's data, exactly `size` bytes (inline, single cell or big-data segments). */
-  async valueData(v: RegValue): Promise<Uint8Array> {
+  valueData(v: RegValue): Uint8Array {
     const where = `value '${v.name}'`;
     if (v.size === 0 || v.tombstone) return new Uint8Array(0);
     if (v.inline) {
@@ -408,7 +416,7 @@ export class Hive {
     }
     // No value can be bigger than the hive's bins: this bounds what a damaged size can allocate.
     if (v.size > this.header.binsSize) throw this.fail(where, v.offset, v.keyPath, `data size ${v.size} exceeds the hive bins`);
-    const d = await this.cell(v.dataField, `data of ${where}`, v.keyPath);
+    const d = this.cell(v.dataField, `data of ${where}`, v.keyPath);
     if (d.length >= v.size) return d.subarray(0, v.size);
     if (v.size > BIG_DATA_SEGMENT && this.header.minorVersion >= 4 && d[0] === 0x64 && d[1] === 0x62 && d.length >= 8) {
       return this.bigData(v, d);
@@ -416,21 +424,21 @@ export class Hive {
     throw this.fail(`data of ${where}`, v.dataField, v.keyPath, `cell holds ${d.length} bytes, the value declares ${v.size}`);
   }
 
-  private async bigData(v: RegValue, db: Uint8Array): Promise<Uint8Array> {
+  private bigData(v: RegValue, db: Uint8Array): Uint8Array {
     const where = `big data of value '${v.name}'`;
     const dv = new DataView(db.buffer, db.byteOffset, db.length);
     const count = dv.getUint16(2, true);
     const need = Math.ceil(v.size / BIG_DATA_SEGMENT);
     if (count < need) throw this.fail(where, v.dataField, v.keyPath, `${count} segments cannot hold ${v.size} bytes`);
     const listOff = dv.getUint32(4, true);
-    const list = await this.cell(listOff, `segment list of value '${v.name}'`, v.keyPath);
+    const list = this.cell(listOff, `segment list of value '${v.name}'`, v.keyPath);
     if (list.length < 4 * need) throw this.fail(where, listOff, v.keyPath, `segment list too short for ${need} segments`);
     const ldv = new DataView(list.buffer, list.byteOffset, list.length);
     const out = new Uint8Array(v.size);
     let done = 0;
     for (let i = 0; i < need; i++) {
       const segOff = ldv.getUint32(4 * i, true);
-      const seg = await this.cell(segOff, `segment ${i} of value '${v.name}'`, v.keyPath);
+      const seg = this.cell(segOff, `segment ${i} of value '${v.name}'`, v.keyPath);
       const take = Math.min(BIG_DATA_SEGMENT, v.size - done);
       if (seg.length < take) throw this.fail(where, segOff, v.keyPath, `segment ${i} holds ${seg.length} bytes, ${take} needed`);
       out.set(seg.subarray(0, take), done);
@@ -441,10 +449,10 @@ export class Hive {
 
   // ---- security and class ----------------------------------------------------------------
 
-  async securityDescriptor(key: RegKey): Promise<Uint8Array> {
+  securityDescriptor(key: RegKey): Uint8Array {
     const cached = this.sdCache.get(key.securityOffset);
     if (cached) return cached;
-    const d = await this.cell(key.securityOffset, 'security record', key.path);
+    const d = this.cell(key.securityOffset, 'security record', key.path);
     if (d.length < SK_FIXED || d[0] !== 0x73 || d[1] !== 0x6b) throw this.fail('security record', key.securityOffset, key.path, `expected an 'sk' record, found '${sig(d)}'`);
     const size = new DataView(d.buffer, d.byteOffset, d.length).getUint32(16, true);
     if (SK_FIXED + size > d.length) throw this.fail('security record', key.securityOffset, key.path, `descriptor of ${size} bytes overruns the cell`);
@@ -453,9 +461,9 @@ export class Hive {
     return sd;
   }
 
-  async className(key: RegKey): Promise<string | undefined> {
+  className(key: RegKey): string | undefined {
     if (key.classOffset === NIL || key.classLength === 0) return undefined;
-    const d = await this.cell(key.classOffset, 'class name', key.path);
+    const d = this.cell(key.classOffset, 'class name', key.path);
     if (key.classLength > d.length) throw this.fail('class name', key.classOffset, key.path, `length ${key.classLength} overruns the cell`);
     return decodeUtf16(d.subarray(0, key.classLength));
   }
@@ -466,8 +474,8 @@ export class Hive {
    * Every key below `from` (default: root), parents before children, subkeys in list order.
    * A key reached twice (a cycle or a shared subtree) or nesting past 512 levels is Corrupt.
    */
-  async *walk(from?: RegKey): AsyncGenerator<{ key: RegKey; depth: number }> {
-    const start = from ?? (await this.root());
+  *walk(from?: RegKey): Generator<{ key: RegKey; depth: number }> {
+    const start = from ?? (this.root());
     const seen = new Set<number>([start.offset]);
     const stack: { key: RegKey; depth: number }[] = [{ key: start, depth: 0 }];
     while (stack.length) {
@@ -475,7 +483,7 @@ export class Hive {
       yield item;
       if (item.key.subkeyCount === 0) continue;
       if (item.depth >= MAX_DEPTH) throw this.fail('key node', item.key.offset, item.key.path, `keys nest deeper than ${MAX_DEPTH} levels`);
-      const children = await this.subkeys(item.key);
+      const children = this.subkeys(item.key);
       for (const c of children) {
         if (seen.has(c.offset)) throw this.fail('key node', c.offset, item.key.path, 'key is listed twice (cycle in the subkey lists)');
         seen.add(c.offset);
