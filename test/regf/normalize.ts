@@ -3,6 +3,7 @@
 
 import { compareNames } from '../../src/formats/regf/names.js';
 import type { HiveKeyNode } from '../../src/formats/regf/tree.js';
+import type { Hive } from '../../src/formats/regf/reader.js';
 
 export interface NormalKey {
   name: string;
@@ -29,4 +30,37 @@ export function normalizeTree(n: HiveKeyNode, isRoot = true, opts: { timestamps?
     values: n.values.map((v) => ({ name: v.name, type: v.type, data: hex(v.data), tombstone: !!v.tombstone })),
     subkeys: [...n.subkeys].sort((a, b) => compareNames(a.name, b.name)).map((c) => normalizeTree(c, false, opts)),
   };
+}
+
+/**
+ * Asserts two hives hold the same tree (names, classes, timestamps, descriptors, flags, layer
+ * bytes, values with types and bytes) by walking both side by side; cheaper than building trees.
+ * `maskRootFlags` ignores the flag bits a writer sets on its own.
+ */
+export function sameHive(a: Hive, b: Hive): string | undefined {
+  const wa = [...a.walk()];
+  const wb = [...b.walk()];
+  if (wa.length !== wb.length) return `key count ${wa.length} vs ${wb.length}`;
+  const eq = (x: Uint8Array, y: Uint8Array): boolean => Buffer.compare(Buffer.from(x.buffer, x.byteOffset, x.length), Buffer.from(y.buffer, y.byteOffset, y.length)) === 0;
+  for (let i = 0; i < wa.length; i++) {
+    const ka = wa[i]!.key;
+    const kb = wb[i]!.key;
+    const where = `key '${ka.path}'`;
+    if (ka.path !== kb.path) return `${where} vs '${kb.path}'`;
+    if (ka.timestamp !== kb.timestamp) return `${where}: timestamp`;
+    if (a.className(ka) !== b.className(kb)) return `${where}: class`;
+    if (!eq(a.securityDescriptor(ka), b.securityDescriptor(kb))) return `${where}: security descriptor`;
+    const mask = ~(0x20 | 0x04 | (i === 0 ? 0x08 : 0));
+    if ((ka.flags & mask) !== (kb.flags & mask) || ka.userFlags !== kb.userFlags) return `${where}: flags`;
+    if ((a.layered ? ka.layerByte : 0) !== (b.layered ? kb.layerByte : 0)) return `${where}: layer byte`;
+    const va = a.values(ka);
+    const vb = b.values(kb);
+    if (va.length !== vb.length) return `${where}: value count`;
+    for (let j = 0; j < va.length; j++) {
+      const x = va[j]!;
+      const y = vb[j]!;
+      if (x.name !== y.name || x.type !== y.type || x.tombstone !== y.tombstone || !eq(a.valueData(x), b.valueData(y))) return `${where}: value '${x.name}'`;
+    }
+  }
+  return undefined;
 }

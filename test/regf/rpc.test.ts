@@ -148,7 +148,9 @@ test('cli: wclayer hive ls / get / merge / info', () => {
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /NotFound/);
   const out = join(tempDir(), 'cli-merged');
-  const merge = run('merge', corpusFile('regipy-SYSTEM'), corpusFile('yarp-System_Delta'), '-o', out);
+  const base = join(tempDir(), 'cli-software');
+  writeFileSync(base, softwareHive());
+  const merge = run('merge', base, corpusFile('yarp-System_Delta'), '-o', out);
   assert.equal(merge.status, 0, merge.stderr);
   const info = run('info', out, '--check', '--json');
   assert.equal(info.status, 0, info.stderr);

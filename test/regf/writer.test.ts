@@ -17,7 +17,7 @@ import { baseBlockChecksum, parseBaseBlock } from '../../src/formats/regf/basebl
 import { compareNames, lhHash, upcaseName } from '../../src/formats/regf/names.js';
 import { corpusBytes, CORRUPT_HIVES, PRIMARY_HIVES, tempDir } from './corpus.js';
 import { hivexml, linesFromHivexml, linesFromReader } from './hivex.js';
-import { normalizeTree } from './normalize.js';
+import { normalizeTree, sameHive } from './normalize.js';
 
 const LONG = process.env.WCLAYER_FUZZ === 'long';
 
@@ -46,7 +46,7 @@ for (const name of PRIMARY_HIVES) {
     const out = writeHive(tree, { minorVersion: layered ? 6 : 5, timestamp: original.header.lastWritten });
     const again = await strictCheck(out);
     assert.equal(again.layered, layered);
-    assert.deepEqual(normalizeTree(await readTree(again)), normalizeTree(tree));
+    assert.equal(sameHive(original, again), undefined);
     if (!layered) {
       // hivex reads our file exactly as it reads the original.
       const ours = hivexml(writeTemp(`${name}.written`, out));
