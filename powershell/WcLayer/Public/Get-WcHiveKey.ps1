@@ -1,0 +1,63 @@
+function Get-WcHiveKey {
+    <#
+    .SYNOPSIS
+    Lists the keys of an offline registry hive file.
+
+    .DESCRIPTION
+    Reads a registry hive file (SYSTEM, SOFTWARE, NTUSER.DAT, a layer's Hives\*_Delta ...) without
+    loading it into the registry and returns the subkeys of one key, or with -Recurse every key
+    below it. Key paths are relative to the hive's root, separated by backslashes and matched
+    without regard to case. A dirty hive is read with its .LOG1/.LOG2 transaction logs replayed
+    unless -NoLogReplay is given. Runs on any OS.
+
+    .PARAMETER Path
+    The hive file.
+
+    .PARAMETER Key
+    The key whose subkeys are listed, relative to the hive root. Empty (the default) is the root.
+
+    .PARAMETER Recurse
+    Returns every key below Key, parents before children, instead of the direct subkeys only.
+
+    .PARAMETER NoLogReplay
+    Reads a dirty hive as it is on disk, ignoring its transaction logs.
+
+    .EXAMPLE
+    Get-WcHiveKey -Path .\SYSTEM -Key 'ControlSet001\Services'
+
+    Lists the services of a SYSTEM hive.
+
+    .EXAMPLE
+    Get-WcHiveKey .\Hives\System_Delta -Recurse | Where-Object Layer -eq 'tombstone'
+
+    Finds the keys a container layer's delta hive deletes.
+
+    .OUTPUTS
+    WcLayer.HiveKey: Path, Name, Timestamp, TimestampRaw, SubkeyCount, ValueCount, ClassName, Flags, Layer, InheritClass, HivePath.
+    #>
+    [CmdletBinding()]
+    [OutputType('WcLayer.HiveKey')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
+        [Alias('FullName', 'HivePath')]
+        [string] $Path,
+
+        [Parameter(Position = 1, ValueFromPipelineByPropertyName = $true)]
+        [AllowEmptyString()]
+        [string] $Key = '',
+
+        [switch] $Recurse,
+
+        [switch] $NoLogReplay
+    )
+    process {
+        $resolved = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Path)
+        $params = @{ path = $resolved; key = $Key; recursive = [bool]$Recurse }
+        if ($NoLogReplay) { $params.logs = 'none' }
+        Invoke-WcRequest -Method 'hive/keys' -Params $params -Stream | ForEach-Object {
+            $_.PSObject.TypeNames.Insert(0, 'WcLayer.HiveKey')
+            Add-Member -InputObject $_ -NotePropertyName 'HivePath' -NotePropertyValue $resolved -Force
+            $_
+        }
+    }
+}
