@@ -95,7 +95,12 @@ test('JSON export: one object per key with decoded and raw values; file written 
   const desc = doc.keys.find((k: { path: string }) => k.path === 'Description');
   const keyName = desc.values.find((v: { name: string }) => v.name === 'KeyName');
   assert.equal(keyName.value, 'BCD00000000');
-  assert.equal(Buffer.from(keyName.data, 'base64').toString('utf16le'), 'BCD00000000\0');
+  // The decoded string gives the exact bytes back (one terminating NUL): no base64 copy needed.
+  assert.equal(keyName.data, undefined);
+  assert.equal(keyName.size, 24);
+  // Binary values keep their bytes.
+  const binary = doc.keys.flatMap((k: { values: { type: string; data?: string }[] }) => k.values).filter((v: { type: string }) => v.type === 'REG_BINARY');
+  assert.ok(binary.length > 0 && binary.every((v: { data?: string }) => typeof v.data === 'string'));
   await assert.rejects(exportHiveFile(corpusFile('regipy-BCD'), out, { format: 'json' }), { code: 'AlreadyExists' });
   // The generator form streams the same document.
   let text = '';

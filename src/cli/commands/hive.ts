@@ -11,7 +11,8 @@ function printJson(v: unknown): void {
 }
 
 function valueText(v: ValueJson): string {
-  if (v.value === undefined) return `${v.data.length > 64 ? v.data.slice(0, 64) + '…' : v.data} (base64, ${v.size} bytes)`;
+  const data = v.data ?? '';
+  if (v.value === undefined) return `${data.length > 64 ? data.slice(0, 64) + '…' : data} (base64, ${v.size} bytes)`;
   return Array.isArray(v.value) ? v.value.map((s) => JSON.stringify(s)).join(', ') : typeof v.value === 'string' ? JSON.stringify(v.value) : String(v.value);
 }
 

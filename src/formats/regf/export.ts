@@ -8,7 +8,8 @@ import { decodeString, encodeString, REG_BINARY, REG_DWORD, REG_SZ } from './val
 
 /**
  * JSON document: {"format":"wclayer-hive-export","version":1,"header":{…},"keys":[{…key,
- * "values":[…]}, …]} with keys in depth-first order, parents first.
+ * "values":[…]}, …]} with keys in depth-first order, parents first. Values carry their decoded
+ * form, plus the base64 bytes whenever the decoded form would not give them back exactly.
  */
 export async function* exportJson(hive: Hive, from?: RegKey, options: TaskOptions = {}): AsyncGenerator<string> {
   const h = hive.header;
@@ -32,7 +33,7 @@ export async function* exportJson(hive: Hive, from?: RegKey, options: TaskOption
       options.onProgress?.({ entriesDone: n, message: key.path });
     }
     const k = keyJson(hive, key) as KeyJson & { values: ValueJson[] };
-    k.values = hive.values(key).map((v) => valueJson(hive, v));
+    k.values = hive.values(key).map((v) => valueJson(hive, v, true));
     chunk += (first ? '\n' : ',\n') + JSON.stringify(k);
     first = false;
     if (chunk.length > 1 << 16) {

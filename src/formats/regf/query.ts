@@ -7,7 +7,8 @@ import { decodeValue, REG_SZ, typeName } from './values.js';
 
 /** FILETIME → ISO 8601 (null when out of JavaScript's date range). */
 export function filetimeToIso(ft: bigint): string | null {
-  const ms = Number(ft / 10000n) - 11644473600000;
+  // Number() rounds beyond 2^53 ticks by under 2 µs: irrelevant at millisecond resolution.
+  const ms = Math.floor(Number(ft) / 10000) - 11644473600000;
   const d = new Date(ms);
   return Number.isFinite(d.getTime()) ? d.toISOString() : null;
 }
@@ -38,8 +39,8 @@ export interface ValueJson {
   size: number;
   /** Decoded data: string, string list, number; QWORDs as decimal strings; absent when the data does not fit its type. */
   value?: string | string[] | number;
-  /** The raw data, base64. */
-  data: string;
+  /** The raw data, base64 (with `compact`, only when `value` alone does not give the exact bytes back). */
+  data?: string;
   tombstone?: boolean;
 }
 
@@ -64,17 +65,37 @@ export function keyJson(hive: Hive, key: RegKey): KeyJson {
   return out;
 }
 
-export function valueJsonFrom(name: string, type: number, data: Uint8Array, tombstone = false): ValueJson {
-  const out: ValueJson = { name, type: typeName(type), typeCode: type, size: data.length, data: b64(data) };
+/**
+ * A value as JSON. `compact` leaves out the base64 bytes when the decoded value encodes back to
+ * exactly those bytes (strings with one terminating NUL, canonical string lists, DWORDs, QWORDs),
+ * so nothing is lost and exports stay small.
+ */
+export function valueJsonFrom(name: string, type: number, data: Uint8Array, tombstone = false, compact = false): ValueJson {
+  const out: ValueJson = { name, type: typeName(type), typeCode: type, size: data.length };
   const d = decodeValue(type, data);
-  if (d.kind === 'bigint') out.value = d.value.toString();
-  else if (d.kind !== 'bytes') out.value = d.value;
+  let exact = false;
+  if (d.kind === 'bigint') {
+    out.value = d.value.toString();
+    exact = true;
+  } else if (d.kind === 'number') {
+    out.value = d.value;
+    exact = true;
+  } else if (d.kind === 'string') {
+    out.value = d.value;
+    exact = data.length === 2 * (d.value.length + 1);
+  } else if (d.kind === 'strings') {
+    out.value = d.value;
+    let units = 1;
+    for (const x of d.value) units += x.length + 1;
+    exact = data.length === 2 * units;
+  }
+  if (!compact || !exact) out.data = b64(data);
   if (tombstone) out.tombstone = true;
   return out;
 }
 
-export function valueJson(hive: Hive, v: RegValue): ValueJson {
-  return valueJsonFrom(v.name, v.type, hive.valueData(v), v.tombstone);
+export function valueJson(hive: Hive, v: RegValue, compact = false): ValueJson {
+  return valueJsonFrom(v.name, v.type, hive.valueData(v), v.tombstone, compact);
 }
 
 /** The key at a path, or a NotFound error naming the path. */

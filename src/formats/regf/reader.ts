@@ -91,7 +91,10 @@ export class Hive {
   readonly layered: boolean;
 
   private readonly buf: Uint8Array | undefined;
-  private readonly blocks = new Map<number, Uint8Array>();
+  private readonly blocks = new Map<number, { bytes: Uint8Array; used: number }>();
+  private clock = 0;
+  private lastIndex = -1;
+  private lastBlock: Uint8Array | undefined;
   private readonly readSync: (offset: number, length: number) => Uint8Array;
   private readonly maxBlocks: number;
   /** Per 4 KiB page of the bins: start of the bin holding it (+1; 0 = unknown) and its end. */
@@ -154,18 +157,24 @@ export class Hive {
   }
 
   private block(index: number): Uint8Array {
-    let b = this.blocks.get(index);
-    if (b) {
-      // Refresh its place in the LRU order.
-      this.blocks.delete(index);
-      this.blocks.set(index, b);
-      return b;
+    if (index === this.lastIndex) return this.lastBlock!;
+    let entry = this.blocks.get(index);
+    if (!entry) {
+      const start = index * BLOCK;
+      entry = { bytes: this.readSync(start, Math.min(BLOCK, this.src.size - start)), used: 0 };
+      this.blocks.set(index, entry);
+      if (this.blocks.size > this.maxBlocks) {
+        // Evict the least recently used block (a scan; it happens once per block read).
+        let oldest = -1;
+        let oldestUse = Infinity;
+        for (const [i, e] of this.blocks) if (i !== index && e.used < oldestUse) [oldest, oldestUse] = [i, e.used];
+        this.blocks.delete(oldest);
+      }
     }
-    const start = index * BLOCK;
-    b = this.readSync(start, Math.min(BLOCK, this.src.size - start));
-    this.blocks.set(index, b);
-    if (this.blocks.size > this.maxBlocks) this.blocks.delete(this.blocks.keys().next().value!);
-    return b;
+    entry.used = ++this.clock;
+    this.lastIndex = index;
+    this.lastBlock = entry.bytes;
+    return entry.bytes;
   }
 
   /** File bytes [off, off+len); the caller has checked the range lies inside the file. */
