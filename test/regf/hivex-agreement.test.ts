@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Hive } from '../../src/formats/regf/reader.js';
 import { corpusBytes, corpusFile, CORRUPT_HIVES, PRIMARY_HIVES } from './corpus.js';
-import { hivexml, linesFromHivexml, linesFromReader } from './hivex.js';
+import { spawnSync } from 'node:child_process';
+import { hivexml, linesFromHivexml, linesFromReader, requireTool } from './hivex.js';
 
 function firstDifference(a: string[], b: string[]): string {
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
@@ -60,3 +61,29 @@ for (const [name, why] of Object.entries(CORRUPT_HIVES)) {
     assert.match(run.stderr, /Bad address|Operation not supported|Invalid argument/);
   });
 }
+
+test('hivexget reads single values as our lookup does (every 3000th string or DWORD of SYSTEM)', async () => {
+  requireTool('hivexget');
+  const path = corpusFile('regipy-SYSTEM');
+  const hive = await Hive.fromBytes(corpusBytes('regipy-SYSTEM'));
+  const picks: { key: string; name: string; expected: string }[] = [];
+  let n = 0;
+  for (const { key } of hive.walk()) {
+    for (const v of hive.values(key)) {
+      if (v.type !== 1 && v.type !== 4) continue;
+      if (++n % 3000 !== 0 || v.name === '' || /[\0\\]/.test(v.name) || key.path.includes('\0')) continue;
+      const data = hive.valueData(v);
+      const expected = v.type === 4 ? String(new DataView(data.buffer, data.byteOffset, 4).getInt32(0, true)) : Buffer.from(data).toString('utf16le').split('\0')[0]!;
+      picks.push({ key: key.path, name: v.name, expected });
+    }
+  }
+  assert.ok(picks.length >= 10, `only ${picks.length} values picked`);
+  for (const p of picks) {
+    // Our lookup (upper-cased path and name) finds the same value.
+    const v = hive.value(hive.key(p.key.toUpperCase())!, p.name.toUpperCase())!;
+    assert.ok(v, `${p.key}:${p.name} not found case-insensitively`);
+    const r = spawnSync('hivexget', [path, `\\${p.key}`, p.name], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.replace(/\n$/, ''), p.expected, `${p.key}:${p.name}`);
+  }
+});

@@ -55,6 +55,8 @@ export function mergeKey(base: HiveKeyNode | undefined, delta: HiveKeyNode | und
   // Tombstone: the key and everything below it are gone.
   if (semantics === LAYER_TOMBSTONE) return undefined;
   // Supersede tree, or nothing underneath: the delta's subtree alone, minus its tombstones.
+  // Inferred (rule 6): with no base key, an InheritClass key has nothing to inherit from and
+  // keeps its own class.
   if (!base || semantics === LAYER_SUPERSEDE_TREE) return stripLayers(delta);
 
   const out: HiveKeyNode = {

@@ -76,7 +76,8 @@ export async function readTree(hive: Hive, from?: RegKey, options: TaskOptions =
     }
     const values: HiveValueNode[] = [];
     for (const v of await hive.values(key)) {
-      const node: HiveValueNode = { name: v.name, type: v.type, data: await hive.valueData(v) };
+      // A copy: a view would keep the reader's cache blocks alive for as long as the tree lives.
+      const node: HiveValueNode = { name: v.name, type: v.type, data: hive.valueData(v).slice() };
       if (v.tombstone) node.tombstone = true;
       values.push(node);
     }
