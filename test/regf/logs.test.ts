@@ -116,3 +116,17 @@ test('a clean hive ignores logs; openHiveFile finds <name>.LOG1/.LOG2 beside a d
     await asIs.close();
   }
 });
+
+test('new-format logs: a primary with a damaged base block is recovered from the log copy', async () => {
+  const primary = corpusBytes('yarp-NewDirtyHive1').slice();
+  primary[40] ^= 0x10; // bins size field: the checksum no longer matches
+  await assert.rejects(Hive.fromBytes(primary), { code: 'Corrupt' });
+  const hive = await Hive.open(bufferReadAt(primary), {
+    logs: [bufferReadAt(corpusBytes('yarp-NewDirtyHive1.LOG1')), bufferReadAt(corpusBytes('yarp-NewDirtyHive1.LOG2'))],
+  });
+  assert.ok(hive.replay && hive.replay.entriesApplied > 0);
+  assert.equal(hive.header.checksumValid, true);
+  assert.equal(hive.header.binsSize, 0x5000);
+  const reference = corpusBytes('yarp-NewDirtyHive1-RecoveredHive_Windows10');
+  assert.deepEqual(hive.replay!.image.subarray(BINS_START, BINS_START + 0x5000), reference.subarray(BINS_START, BINS_START + 0x5000));
+});
