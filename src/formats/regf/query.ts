@@ -4,6 +4,7 @@
 import { WcError } from '../../errors.js';
 import type { Hive, RegKey, RegValue } from './reader.js';
 import { decodeValue, REG_SZ, typeName } from './values.js';
+import { toBase64 } from './names.js';
 
 /** FILETIME → ISO 8601 (null when out of JavaScript's date range). */
 export function filetimeToIso(ft: bigint): string | null {
@@ -13,9 +14,7 @@ export function filetimeToIso(ft: bigint): string | null {
   return Number.isFinite(d.getTime()) ? d.toISOString() : null;
 }
 
-function b64(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64');
-}
+const b64 = toBase64;
 
 export interface KeyJson {
   path: string;
@@ -71,27 +70,34 @@ export function keyJson(hive: Hive, key: RegKey): KeyJson {
  * so nothing is lost and exports stay small.
  */
 export function valueJsonFrom(name: string, type: number, data: Uint8Array, tombstone = false, compact = false): ValueJson {
-  const out: ValueJson = { name, type: typeName(type), typeCode: type, size: data.length };
   const d = decodeValue(type, data);
+  let value: string | string[] | number | undefined;
   let exact = false;
   if (d.kind === 'bigint') {
-    out.value = d.value.toString();
+    value = d.value.toString();
     exact = true;
   } else if (d.kind === 'number') {
-    out.value = d.value;
+    value = d.value;
     exact = true;
   } else if (d.kind === 'string') {
-    out.value = d.value;
+    value = d.value;
     exact = data.length === 2 * (d.value.length + 1);
   } else if (d.kind === 'strings') {
-    out.value = d.value;
+    value = d.value;
     let units = 1;
     for (const x of d.value) units += x.length + 1;
     exact = data.length === 2 * units;
   }
-  if (!compact || !exact) out.data = b64(data);
-  if (tombstone) out.tombstone = true;
-  return out;
+  // One object shape for every value (absent fields are undefined and vanish in JSON).
+  return {
+    name,
+    type: typeName(type),
+    typeCode: type,
+    size: data.length,
+    value,
+    data: compact && exact ? undefined : b64(data),
+    tombstone: tombstone ? true : undefined,
+  };
 }
 
 export function valueJson(hive: Hive, v: RegValue, compact = false): ValueJson {

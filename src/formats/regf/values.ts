@@ -36,7 +36,7 @@ export type RegTypeName = (typeof TYPE_NAMES)[number];
 
 /** 'REG_SZ' for 1; `0x…` for types without a name. */
 export function typeName(type: number): string {
-  return TYPE_NAMES[type] ?? `0x${type.toString(16).padStart(8, '0')}`;
+  return type < TYPE_NAMES.length ? TYPE_NAMES[type]! : `0x${type.toString(16).padStart(8, '0')}`;
 }
 
 /** Accepts a number, a REG_* name (with or without the prefix) or a hex string. */
