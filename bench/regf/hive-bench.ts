@@ -5,7 +5,7 @@
 // Run: npm run build && node dist/bench/regf/hive-bench.js [runs]
 
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,13 +23,21 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+let lastChildCpuMs = NaN;
+
+/** Wall time of a child process; its CPU time (user + system) goes to lastChildCpuMs when /usr/bin/time exists. */
 function timeChild(cmd: string, args: string[], stdoutFile?: string): number {
   const fd = stdoutFile ? openSync(stdoutFile, 'w') : 'ignore';
+  const useTime = existsSync('/usr/bin/time');
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', fd, 'pipe'] });
+  const r = useTime
+    ? spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', cmd, ...args], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' })
+    : spawnSync(cmd, args, { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
   const ms = performance.now() - t0;
   if (typeof fd === 'number') closeSync(fd);
   if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+  const m = /CPU ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
+  lastChildCpuMs = m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN;
   return ms;
 }
 
@@ -44,24 +52,40 @@ async function main(): Promise<void> {
   console.log(`hive: ${name} (${(size / 1048576).toFixed(1)} MiB), ${runs} runs each, medians; load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`);
 
   const hivexMs: number[] = [];
+  const hivexCpu: number[] = [];
   const cliMs: number[] = [];
+  const cliCpu: number[] = [];
   const inProcMs: number[] = [];
+  const inProcCpu: number[] = [];
   for (let i = 0; i < runs; i++) {
     hivexMs.push(timeChild('hivexml', [hive], join(work, 'out.xml')));
+    hivexCpu.push(lastChildCpuMs);
     rmSync(join(work, 'out.json'), { force: true });
     cliMs.push(timeChild(process.execPath, [cli, 'hive', 'export', hive, join(work, 'out.json'), '--logs', 'none']));
+    cliCpu.push(lastChildCpuMs);
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const opened = await openHiveFile(hive, { logs: 'none' });
     let bytes = 0;
     for await (const chunk of exportJson(opened.hive)) bytes += chunk.length;
     await opened.close();
     inProcMs.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    inProcCpu.push((c.user + c.system) / 1000);
     if (i === 0) console.log(`  sizes: hivexml ${statSync(join(work, 'out.xml')).size} bytes, our JSON ${statSync(join(work, 'out.json')).size} bytes`);
   }
   const h = median(hivexMs);
-  console.log(`full export  hivexml              ${h.toFixed(0).padStart(6)} ms`);
-  console.log(`full export  ours, in process     ${median(inProcMs).toFixed(0).padStart(6)} ms   ratio ${(median(inProcMs) / h).toFixed(2)}x`);
-  console.log(`full export  ours, wclayer CLI    ${median(cliMs).toFixed(0).padStart(6)} ms   ratio ${(median(cliMs) / h).toFixed(2)}x (includes Node start-up)`);
+  const hc = median(hivexCpu);
+  const row = (label: string, wall: number[], cpu: number[]): void => {
+    const w = median(wall);
+    const c = median(cpu);
+    const cpuText = Number.isFinite(c) ? `   cpu ${c.toFixed(0).padStart(5)} ms${Number.isFinite(hc) ? ` (${(c / hc).toFixed(2)}x)` : ''}` : '';
+    console.log(`${label} wall ${w.toFixed(0).padStart(5)} ms (${(w / h).toFixed(2)}x)${cpuText}`);
+  };
+  row('full export  hivexml          ', hivexMs, hivexCpu);
+  row('full export  ours, in process ', inProcMs, inProcCpu);
+  row('full export  ours, CLI process', cliMs, cliCpu);
+  console.log('  (the CLI process includes Node start-up and an fsync of the output before its rename)');
 
   // Open the file and read one value.
   const key = 'ControlSet001\\Control\\ComputerName\\ComputerName';
