@@ -14,6 +14,7 @@ import { writeHive } from '../../src/formats/regf/writer.js';
 import { validateHive } from '../../src/formats/regf/validate.js';
 import { stripLayers } from '../../src/formats/regf/merge.js';
 import { baseBlockChecksum, parseBaseBlock } from '../../src/formats/regf/baseblock.js';
+import { DEFAULT_KEY_SECURITY } from '../../src/formats/regf/security.js';
 import { compareNames, lhHash, upcaseName } from '../../src/formats/regf/names.js';
 import { corpusBytes, CORRUPT_HIVES, PRIMARY_HIVES, tempDir } from './corpus.js';
 import { hivexml, linesFromHivexml, linesFromReader } from './hivex.js';
@@ -250,4 +251,35 @@ test('property: hivex reads random written trees as our reader does', async () =
     }),
     { numRuns: LONG ? 100 : 8 },
   );
+});
+
+test('the default key descriptor is a valid self-relative SD: owner Administrators, group SYSTEM, 3 inheritable ACEs', () => {
+  const sd = DEFAULT_KEY_SECURITY;
+  const dv = new DataView(sd.buffer, sd.byteOffset, sd.length);
+  assert.equal(sd[0], 1, 'revision');
+  assert.equal(dv.getUint16(2, true) & 0x8004, 0x8004, 'SE_SELF_RELATIVE | SE_DACL_PRESENT');
+  const sidAt = (off: number): string => {
+    const count = sd[off + 1]!;
+    const auth = sd[off + 7]!;
+    const subs = Array.from({ length: count }, (_, i) => dv.getUint32(off + 8 + 4 * i, true));
+    return `S-${sd[off]}-${auth}-${subs.join('-')}`;
+  };
+  assert.equal(sidAt(dv.getUint32(4, true)), 'S-1-5-32-544');
+  assert.equal(sidAt(dv.getUint32(8, true)), 'S-1-5-18');
+  assert.equal(dv.getUint32(12, true), 0, 'no SACL');
+  const acl = dv.getUint32(16, true);
+  assert.equal(sd[acl], 2, 'ACL revision');
+  assert.equal(acl + dv.getUint16(acl + 2, true), sd.length, 'the ACL ends the descriptor');
+  const count = dv.getUint16(acl + 4, true);
+  assert.equal(count, 3);
+  const sids: string[] = [];
+  let at = acl + 8;
+  for (let i = 0; i < count; i++) {
+    assert.equal(sd[at], 0, 'ACCESS_ALLOWED_ACE');
+    assert.equal(sd[at + 1]! & 0x02, 0x02, 'CONTAINER_INHERIT');
+    sids.push(sidAt(at + 8));
+    at += dv.getUint16(at + 2, true);
+  }
+  assert.equal(at, sd.length);
+  assert.deepEqual(sids, ['S-1-5-18', 'S-1-5-32-544', 'S-1-5-32-545']);
 });
