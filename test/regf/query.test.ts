@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Hive } from '../../src/formats/regf/reader.js';
@@ -107,3 +108,57 @@ test('JSON export: one object per key with decoded and raw values; file written 
   for await (const c of exportJson(await Hive.fromBytes(corpusBytes('regipy-BCD')))) text += c;
   assert.deepEqual(JSON.parse(text).keys, doc.keys);
 });
+
+/** A .reg file as data: key path → value name → "type:hexbytes" (continuations joined, root prefix cut). */
+function parseReg(text: string, prefix: string): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>();
+  let current: Map<string, string> | undefined;
+  const lines = text.replace(/^\ufeff/, '').replace(/\\\r?\n\s*/g, '').split(/\r?\n/);
+  for (const line of lines) {
+    if (line.startsWith('[')) {
+      const path = line.slice(1, -1).slice(prefix.length).replace(/^\\/, '').replace(/\\$/, '');
+      current = new Map();
+      out.set(path.toUpperCase(), current);
+      continue;
+    }
+    if (!current || !(line.startsWith('"') || line.startsWith('@'))) continue;
+    let name = '';
+    let i = 1;
+    if (line.startsWith('@')) i = 1;
+    else {
+      for (; i < line.length && line[i] !== '"'; i++) {
+        if (line[i] === '\\') i++;
+        name += line[i];
+      }
+      i++;
+    }
+    const data = line.slice(i + 1);
+    let typed: string;
+    if (data.startsWith('"')) typed = `1:${Buffer.from(JSON.parse(data) + '\0', 'utf16le').toString('hex')}`;
+    else if (data.startsWith('dword:')) typed = `4:${Buffer.from(Uint32Array.of(parseInt(data.slice(6), 16)).buffer).toString('hex')}`;
+    else {
+      const m = /^hex(?:\(([0-9a-f]+)\))?:(.*)$/.exec(data)!;
+      typed = `${m[1] ? parseInt(m[1], 16) : 3}:${m[2]!.replace(/,/g, '')}`;
+    }
+    current.set(name.toUpperCase(), typed);
+  }
+  return out;
+}
+
+for (const name of ['regipy-BCD', 'regipy-NTUSER.DAT']) {
+  test(`.reg export of ${name} holds the same keys and values as hivexregedit --export`, async () => {
+    const r = spawnSync('hivexregedit', ['--export', '--prefix', 'HKEY_LOCAL_MACHINE\\X', corpusFile(name), '\\'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    assert.ok(!r.error, `hivexregedit is not installed (apt-get install libwin-hivex-perl): ${r.error?.message}`);
+    assert.equal(r.status, 0, r.stderr);
+    let ours = '';
+    for await (const c of exportReg(await Hive.fromBytes(corpusBytes(name)), undefined, { prefix: 'HKEY_LOCAL_MACHINE\\X' })) ours += c;
+    const a = parseReg(ours, 'HKEY_LOCAL_MACHINE\\X');
+    const b = parseReg(r.stdout, 'HKEY_LOCAL_MACHINE\\X');
+    assert.equal(a.size, b.size);
+    for (const [key, values] of b) {
+      const mine = a.get(key);
+      assert.ok(mine, `key ${key} missing from our export`);
+      assert.deepEqual(new Map([...mine].sort()), new Map([...values].sort()), `values of ${key}`);
+    }
+  });
+}
