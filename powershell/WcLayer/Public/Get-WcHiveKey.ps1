@@ -32,8 +32,13 @@ function Get-WcHiveKey {
 
     Finds the keys a container layer's delta hive deletes.
 
+    .EXAMPLE
+    Get-WcHiveKey .\SYSTEM ControlSet001 | Get-WcHiveKey
+
+    Lists the keys two levels below ControlSet001 (piped keys bind -Path and -Key by HivePath and KeyPath).
+
     .OUTPUTS
-    WcLayer.HiveKey: Path, Name, Timestamp, TimestampRaw, SubkeyCount, ValueCount, ClassName, Flags, Layer, InheritClass, HivePath.
+    WcLayer.HiveKey: KeyPath, Name, Timestamp, TimestampRaw, SubkeyCount, ValueCount, ClassName, Flags, Layer, InheritClass, HivePath.
     #>
     [CmdletBinding()]
     [OutputType('WcLayer.HiveKey')]
@@ -43,6 +48,7 @@ function Get-WcHiveKey {
         [string] $Path,
 
         [Parameter(Position = 1, ValueFromPipelineByPropertyName = $true)]
+        [Alias('KeyPath')]
         [AllowEmptyString()]
         [string] $Key = '',
 
@@ -55,8 +61,12 @@ function Get-WcHiveKey {
         $params = @{ path = $resolved; key = $Key; recursive = [bool]$Recurse }
         if ($NoLogReplay) { $params.logs = 'none' }
         Invoke-WcRequest -Method 'hive/keys' -Params $params -Stream | ForEach-Object {
-            $_.PSObject.TypeNames.Insert(0, 'WcLayer.HiveKey')
+            # The key's path becomes KeyPath, so that piping keys on binds -Key, not -Path.
+            $keyPath = $_.path
+            $_.PSObject.Properties.Remove('path')
+            Add-Member -InputObject $_ -NotePropertyName 'KeyPath' -NotePropertyValue $keyPath -Force
             Add-Member -InputObject $_ -NotePropertyName 'HivePath' -NotePropertyValue $resolved -Force
+            $_.PSObject.TypeNames.Insert(0, 'WcLayer.HiveKey')
             $_
         }
     }

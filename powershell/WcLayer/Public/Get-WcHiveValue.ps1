@@ -39,11 +39,11 @@ function Get-WcHiveValue {
     [OutputType('WcLayer.HiveValue')]
     param(
         [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
-        [Alias('FullName')]
+        [Alias('FullName', 'Path')]
         [string] $HivePath,
 
         [Parameter(Position = 1, ValueFromPipelineByPropertyName = $true)]
-        [Alias('Path')]
+        [Alias('KeyPath')]
         [AllowEmptyString()]
         [string] $Key = '',
 
