@@ -9,8 +9,9 @@ import { sdCommand } from './commands/sd.js';
 import { serveCommand } from './commands/serve.js';
 import { versionCommand } from './commands/version.js';
 import { tarCommand } from './commands/tar.js';
+import { hiveCommand } from './commands/hive.js';
 
-const commands = [tarCommand, sdCommand, serveCommand, versionCommand];
+const commands = [tarCommand, hiveCommand, sdCommand, serveCommand, versionCommand];
 
 export async function main(argv: string[]): Promise<void> {
   let cli = yargs(argv)

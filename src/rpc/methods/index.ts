@@ -2,6 +2,7 @@
 
 import type { RpcMethod } from '../method.js';
 import { backendMethods } from './backend.js';
+import { hiveMethods } from './hive.js';
 import { tarMethods } from './tar.js';
 
-export const areaMethods: RpcMethod[] = [...backendMethods, ...tarMethods];
+export const areaMethods: RpcMethod[] = [...backendMethods, ...tarMethods, ...hiveMethods];

@@ -1,0 +1,503 @@
+// The hive reader: random access over a ReadAt. Opening reads the base block only; keys,
+// values, descriptors and data are read when asked for, through a small block cache, so a large
+// hive is never read whole. After the (async) open every read is synchronous: buffer sources
+// give views, file sources positional reads (ReadAt.readSync); a cell walk then costs no promise
+// per cell. Every pointer is checked (inside the bins, at the start of an
+// allocated cell of the right kind and size) and every failure is a Corrupt WcError naming the
+// offset and the key path being read. Walks carry a visited set and a depth limit, so cycles in
+// lists end in an error instead of a hang.
+
+import { corrupt, WcError } from '../../errors.js';
+import { BINS_START, checkPrimaryHeader, HIVE_FLAG_LAYERED, NIL, parseBaseBlock, type BaseBlock } from './baseblock.js';
+import { replayLogs, type ReplayResult } from './log-replay.js';
+import { decodeLatin1, decodeUtf16, lhHash, namesEqual } from './names.js';
+import { bufferReadAt, isBufferReadAt, readAll, type ReadAt } from './readat.js';
+import {
+  BIG_DATA_SEGMENT,
+  KEY_COMP_NAME,
+  LAYER_INHERIT_CLASS,
+  MAX_DEPTH,
+  NK_FIXED,
+  sig,
+  SK_FIXED,
+  VALUE_COMP_NAME,
+  VALUE_TOMBSTONE,
+  VK_FIXED,
+  type LayerSemantics,
+} from './records.js';
+
+export interface RegKey {
+  /** Cell offset of the nk record. */
+  readonly offset: number;
+  /** Backslash-separated path from the root ('' for the root itself). */
+  readonly path: string;
+  readonly name: string;
+  /** nk flags (KEY_*). */
+  readonly flags: number;
+  readonly timestamp: bigint;
+  readonly accessBits: number;
+  /** nk byte +13 as stored. */
+  readonly layerByte: number;
+  readonly layerSemantics: LayerSemantics;
+  readonly inheritClass: boolean;
+  readonly parentOffset: number;
+  readonly subkeyCount: number;
+  readonly subkeyListOffset: number;
+  readonly valueCount: number;
+  readonly valueListOffset: number;
+  readonly securityOffset: number;
+  readonly classOffset: number;
+  readonly classLength: number;
+  /** u16 at +54: virtualization control, user (Wow64) and debug flags, kept verbatim. */
+  readonly userFlags: number;
+}
+
+export interface RegValue {
+  readonly offset: number;
+  /** Path of the key holding the value (for messages). */
+  readonly keyPath: string;
+  /** '' for the default value. */
+  readonly name: string;
+  readonly type: number;
+  /** Data size in bytes (bit 31 of the stored field removed). */
+  readonly size: number;
+  readonly inline: boolean;
+  /** Raw data-offset field: a cell offset, or the inline data. */
+  readonly dataField: number;
+  readonly flags: number;
+  /** A layered-hive value that deletes the same-named value of the layers above. */
+  readonly tombstone: boolean;
+}
+
+export interface OpenOptions {
+  /** Transaction logs (.LOG1, .LOG2 or .LOG), replayed when the primary is dirty. */
+  logs?: ReadAt[];
+  /** Bytes of cache for file-backed sources (default 64 MiB). */
+  cacheBytes?: number;
+}
+
+const BLOCK = 256 * 1024;
+
+function hex(n: number): string {
+  return '0x' + n.toString(16);
+}
+
+export class Hive {
+  readonly header: BaseBlock;
+  /** The primary was dirty (bad checksum or sequence numbers differ) when opened. */
+  readonly wasDirty: boolean;
+  /** What log replay did, when it ran. */
+  readonly replay: ReplayResult | undefined;
+  readonly layered: boolean;
+
+  private readonly buf: Uint8Array | undefined;
+  private readonly blocks = new Map<number, { bytes: Uint8Array; used: number }>();
+  private clock = 0;
+  private lastIndex = -1;
+  private lastBlock: Uint8Array | undefined;
+  private readonly readSync: (offset: number, length: number) => Uint8Array;
+  private readonly maxBlocks: number;
+  /** Per 4 KiB page of the bins: start of the bin holding it (+1; 0 = unknown) and its end. */
+  private readonly pageBinStart: Int32Array;
+  private readonly pageBinEnd: Int32Array;
+  private readonly sdCache = new Map<number, Uint8Array>();
+
+  private constructor(private readonly src: ReadAt, header: BaseBlock, wasDirty: boolean, replay: ReplayResult | undefined, cacheBytes: number) {
+    this.header = header;
+    this.wasDirty = wasDirty;
+    this.replay = replay;
+    this.layered = (header.flags & HIVE_FLAG_LAYERED) !== 0 && header.minorVersion >= 6;
+    this.buf = isBufferReadAt(src) ? src.bytes : undefined;
+    this.readSync = src.readSync ? src.readSync.bind(src) : () => {
+      throw new Error('a Hive needs a buffer or a ReadAt with readSync');
+    };
+    this.maxBlocks = Math.max(4, Math.floor(cacheBytes / BLOCK));
+    const pages = header.binsSize / 4096;
+    this.pageBinStart = new Int32Array(pages);
+    this.pageBinEnd = new Int32Array(pages);
+  }
+
+  static async open(src: ReadAt, options: OpenOptions = {}): Promise<Hive> {
+    const headBytes = await src.read(0, Math.min(4096, src.size));
+    let header = parseBaseBlock(headBytes);
+    const dirty = !header.checksumValid || header.primarySequence !== header.secondarySequence;
+    let replay: ReplayResult | undefined;
+    if (dirty && options.logs && options.logs.length > 0) {
+      const primary = await readAll(src);
+      const logs = await Promise.all(options.logs.map((l) => readAll(l)));
+      replay = replayLogs(primary, logs);
+      src = bufferReadAt(replay.image);
+      header = parseBaseBlock(replay.image);
+    }
+    if (!header.checksumValid) {
+      throw corrupt(`hive base block checksum is wrong (stored ${hex(header.checksum)})${dirty && !options.logs?.length ? ' and no transaction logs were given' : ''}`, { offset: 508 });
+    }
+    // The reader works synchronously once open: a source that can only read asynchronously is
+    // read into memory here (file and buffer sources read lazily).
+    if (!isBufferReadAt(src) && !src.readSync) src = bufferReadAt(await readAll(src));
+    if (header.fileType !== 0) throw corrupt(`hive file type is ${header.fileType}, not a primary hive (0): is this a log file?`, { offset: 28 });
+    checkPrimaryHeader(header, src.size);
+    return new Hive(src, header, dirty, replay, options.cacheBytes ?? 64 * 1024 * 1024);
+  }
+
+  /** Opens a hive held in memory. */
+  static fromBytes(bytes: Uint8Array, options: OpenOptions = {}): Promise<Hive> {
+    return Hive.open(bufferReadAt(bytes), options);
+  }
+
+  // ---- raw access -------------------------------------------------------------------------
+
+  private fail(what: string, cellOffset: number, path: string | undefined, reason: string): WcError {
+    const where = path === undefined ? '' : ` while reading key '${path === '' ? '\\' : path}'`;
+    return corrupt(`${what} at cell offset ${hex(cellOffset)} (file offset ${hex(cellOffset + BINS_START)})${where}: ${reason}`, {
+      offset: cellOffset + BINS_START,
+      cellOffset,
+      ...(path === undefined ? {} : { key: path }),
+    });
+  }
+
+  private block(index: number): Uint8Array {
+    if (index === this.lastIndex) return this.lastBlock!;
+    let entry = this.blocks.get(index);
+    if (!entry) {
+      const start = index * BLOCK;
+      entry = { bytes: this.readSync(start, Math.min(BLOCK, this.src.size - start)), used: 0 };
+      this.blocks.set(index, entry);
+      if (this.blocks.size > this.maxBlocks) {
+        // Evict the least recently used block (a scan; it happens once per block read).
+        let oldest = -1;
+        let oldestUse = Infinity;
+        for (const [i, e] of this.blocks) if (i !== index && e.used < oldestUse) [oldest, oldestUse] = [i, e.used];
+        this.blocks.delete(oldest);
+      }
+    }
+    entry.used = ++this.clock;
+    this.lastIndex = index;
+    this.lastBlock = entry.bytes;
+    return entry.bytes;
+  }
+
+  /** File bytes [off, off+len); the caller has checked the range lies inside the file. */
+  private bytes(off: number, len: number): Uint8Array {
+    if (this.buf) return this.buf.subarray(off, off + len);
+    const first = Math.floor(off / BLOCK);
+    const last = Math.floor((off + len - 1) / BLOCK);
+    if (first === last) {
+      const b = this.block(first);
+      return b.subarray(off - first * BLOCK, off - first * BLOCK + len);
+    }
+    if (len > 2 * BLOCK) return this.readSync(off, len);
+    const out = new Uint8Array(len);
+    for (let i = first; i <= last; i++) {
+      const b = this.block(i);
+      const from = Math.max(off, i * BLOCK);
+      const to = Math.min(off + len, (i + 1) * BLOCK);
+      out.set(b.subarray(from - i * BLOCK, to - i * BLOCK), from - off);
+    }
+    return out;
+  }
+
+  /** Finds the hive bin holding a cell offset by walking back to its header; remembers it. */
+  private binOf(cellOffset: number, what: string, path: string | undefined): [number, number] {
+    const page = Math.floor(cellOffset / 4096);
+    const known = this.pageBinStart[page]!;
+    if (known !== 0) return [known - 1, this.pageBinEnd[page]!];
+    for (let p = page; p >= 0; p--) {
+      const h = this.bytes(BINS_START + p * 4096, 16);
+      if (h[0] !== 0x68 || h[1] !== 0x62 || h[2] !== 0x69 || h[3] !== 0x6e) continue; // 'hbin'
+      const dv = new DataView(h.buffer, h.byteOffset, 16);
+      const start = p * 4096;
+      const size = dv.getUint32(8, true);
+      if (dv.getUint32(4, true) !== start) throw this.fail('hive bin', start, path, `its offset field says ${hex(dv.getUint32(4, true))}`);
+      if (size === 0 || size % 4096 !== 0 || start + size > this.header.binsSize) throw this.fail('hive bin', start, path, `bad bin size ${hex(size)}`);
+      if (start + size <= cellOffset) break;
+      for (let q = p; q < p + size / 4096; q++) {
+        this.pageBinStart[q] = start + 1;
+        this.pageBinEnd[q] = start + size;
+      }
+      return [start, start + size];
+    }
+    throw this.fail(what, cellOffset, path, 'no valid hive bin header covers this offset');
+  }
+
+  /** The data of the allocated cell at a cell offset (without its size field). */
+  cell(offset: number, what: string, path?: string): Uint8Array {
+    if (offset === NIL) throw this.fail(what, offset, path, 'nil pointer');
+    if (offset % 4 !== 0 || offset < 32 || offset + 8 > this.header.binsSize) {
+      throw this.fail(what, offset, path, 'pointer outside the hive bins');
+    }
+    const [binStart, binEnd] = this.binOf(offset, what, path);
+    if (offset < binStart + 32) throw this.fail(what, offset, path, 'pointer into a hive bin header');
+    const sb = this.bytes(BINS_START + offset, 4);
+    const size = (sb[0]! | (sb[1]! << 8) | (sb[2]! << 16) | (sb[3]! << 24));
+    if (size >= 0) throw this.fail(what, offset, path, 'pointer to a free cell');
+    const len = -size;
+    if (len < 8 || offset + len > binEnd) throw this.fail(what, offset, path, `bad cell size ${len}`);
+    return this.bytes(BINS_START + offset + 4, len - 4);
+  }
+
+  /** File bytes within the hive bins area (validation, diagnostics). */
+  rawBytes(fileOffset: number, length: number): Uint8Array {
+    if (fileOffset < 0 || fileOffset + length > BINS_START + this.header.binsSize) {
+      throw corrupt(`read of ${length} bytes at file offset ${hex(fileOffset)} is outside the hive bins`, { offset: fileOffset });
+    }
+    return this.bytes(fileOffset, length);
+  }
+
+  /** The nk's largest-length fields (bytes), for validation. */
+  maxFields(key: RegKey): { maxSubkeyName: number; maxSubkeyClass: number; maxValueName: number; maxValueData: number } {
+    const d = this.cell(key.offset, 'key node', key.path);
+    const dv = new DataView(d.buffer, d.byteOffset, d.length);
+    return { maxSubkeyName: dv.getUint16(52, true), maxSubkeyClass: dv.getUint32(56, true), maxValueName: dv.getUint32(60, true), maxValueData: dv.getUint32(64, true) };
+  }
+
+  // ---- keys -------------------------------------------------------------------------------
+
+  private parseKey(offset: number, d: Uint8Array, parentPath: string | undefined): RegKey {
+    const what = 'key node';
+    if (d.length < NK_FIXED || d[0] !== 0x6e || d[1] !== 0x6b) {
+      throw this.fail(what, offset, parentPath, `expected an 'nk' record, found '${sig(d)}'`);
+    }
+    const dv = new DataView(d.buffer, d.byteOffset, d.length);
+    const nameLen = dv.getUint16(72, true);
+    if (NK_FIXED + nameLen > d.length) throw this.fail(what, offset, parentPath, `name length ${nameLen} overruns the cell`);
+    const flags = dv.getUint16(2, true);
+    const raw = d.subarray(NK_FIXED, NK_FIXED + nameLen);
+    const name = flags & KEY_COMP_NAME ? decodeLatin1(raw) : decodeUtf16(raw);
+    const layerByte = d[13]!;
+    return {
+      offset,
+      path: parentPath === undefined ? '' : parentPath === '' ? name : `${parentPath}\\${name}`,
+      name,
+      flags,
+      timestamp: dv.getBigUint64(4, true),
+      accessBits: d[12]!,
+      layerByte,
+      layerSemantics: (layerByte & 3) as LayerSemantics,
+      inheritClass: (layerByte & LAYER_INHERIT_CLASS) !== 0,
+      parentOffset: dv.getUint32(16, true),
+      subkeyCount: dv.getUint32(20, true),
+      subkeyListOffset: dv.getUint32(28, true),
+      valueCount: dv.getUint32(36, true),
+      valueListOffset: dv.getUint32(40, true),
+      securityOffset: dv.getUint32(44, true),
+      classOffset: dv.getUint32(48, true),
+      classLength: dv.getUint16(74, true),
+      userFlags: dv.getUint16(54, true),
+    };
+  }
+
+  /** The key at a cell offset; parentPath names where it was reached from (undefined = root). */
+  keyAtOffset(offset: number, parentPath?: string): RegKey {
+    return this.parseKey(offset, this.cell(offset, 'key node', parentPath), parentPath);
+  }
+
+  root(): RegKey {
+    return this.keyAtOffset(this.header.rootCellOffset);
+  }
+
+  /** Leaf entries of a key's subkey list: nk offsets and, for lh leaves, the name hashes. */
+  subkeyEntries(key: RegKey): { offsets: number[]; hashes: (number | undefined)[] } {
+    const offsets: number[] = [];
+    const hashes: (number | undefined)[] = [];
+    if (key.subkeyCount === 0) return { offsets, hashes };
+    if (key.subkeyListOffset === NIL) throw this.fail('key node', key.offset, key.path, `${key.subkeyCount} subkeys but no subkey list`);
+    const readLeaf = (at: number, d: Uint8Array, allowRoot: boolean): void => {
+      const s = sig(d);
+      const n = d.length >= 4 ? d[2]! | (d[3]! << 8) : 0;
+      const dv = new DataView(d.buffer, d.byteOffset, d.length);
+      if (s === 'ri') {
+        if (!allowRoot) throw this.fail('subkey list', at, key.path, 'an index root entry points to another index root');
+        if (4 + 4 * n > d.length) throw this.fail('subkey list', at, key.path, `${n} entries overrun the cell`);
+        for (let i = 0; i < n; i++) {
+          const leaf = dv.getUint32(4 + 4 * i, true);
+          readLeaf(leaf, this.cell(leaf, 'subkey list leaf', key.path), false);
+        }
+        return;
+      }
+      const step = s === 'li' ? 4 : s === 'lf' || s === 'lh' ? 8 : 0;
+      if (step === 0) throw this.fail('subkey list', at, key.path, `expected 'lf', 'lh', 'li' or 'ri', found '${s}'`);
+      if (4 + step * n > d.length) throw this.fail('subkey list', at, key.path, `${n} entries overrun the cell`);
+      for (let i = 0; i < n; i++) {
+        offsets.push(dv.getUint32(4 + step * i, true));
+        hashes.push(s === 'lh' ? dv.getUint32(8 + step * i, true) : undefined);
+      }
+    };
+    readLeaf(key.subkeyListOffset, this.cell(key.subkeyListOffset, 'subkey list', key.path), true);
+    return { offsets, hashes };
+  }
+
+  /** The direct subkeys of a key, in list order (sorted on disk). */
+  subkeys(key: RegKey): RegKey[] {
+    const { offsets } = this.subkeyEntries(key);
+    const out: RegKey[] = [];
+    for (const o of offsets) out.push(this.keyAtOffset(o, key.path));
+    return out;
+  }
+
+  /** One subkey by name (case-insensitive). Uses lh hashes as a filter, then checks names. */
+  subkey(key: RegKey, name: string): RegKey | undefined {
+    const { offsets, hashes } = this.subkeyEntries(key);
+    const h = lhHash(name);
+    let skipped = false;
+    for (let i = 0; i < offsets.length; i++) {
+      if (hashes[i] !== undefined && hashes[i] !== h) {
+        skipped = true;
+        continue;
+      }
+      const k = this.keyAtOffset(offsets[i]!, key.path);
+      if (namesEqual(k.name, name)) return k;
+    }
+    // Hives written by other tools may carry wrong hashes (hivex hashes UTF-8): look again.
+    if (skipped) {
+      for (let i = 0; i < offsets.length; i++) {
+        if (hashes[i] === undefined || hashes[i] === h) continue;
+        const k = this.keyAtOffset(offsets[i]!, key.path);
+        if (namesEqual(k.name, name)) return k;
+      }
+    }
+    return undefined;
+  }
+
+  /** A key by backslash-separated path from the root, case-insensitive; undefined if absent. */
+  key(path: string): RegKey | undefined {
+    let k = this.root();
+    const parts = path.split('\\').filter((p) => p.length > 0);
+    if (parts.length > MAX_DEPTH) return undefined;
+    for (const part of parts) {
+      const next = this.subkey(k, part);
+      if (!next) return undefined;
+      k = next;
+    }
+    return k;
+  }
+
+  // ---- values -----------------------------------------------------------------------------
+
+  values(key: RegKey): RegValue[] {
+    if (key.valueCount === 0) return [];
+    if (key.valueListOffset === NIL) throw this.fail('key node', key.offset, key.path, `${key.valueCount} values but no value list`);
+    const list = this.cell(key.valueListOffset, 'value list', key.path);
+    if (list.length < 4 * key.valueCount) throw this.fail('value list', key.valueListOffset, key.path, `${key.valueCount} entries overrun the cell`);
+    const dv = new DataView(list.buffer, list.byteOffset, list.length);
+    const out: RegValue[] = [];
+    for (let i = 0; i < key.valueCount; i++) out.push(this.valueAtOffset(dv.getUint32(4 * i, true), key.path));
+    return out;
+  }
+
+  valueAtOffset(offset: number, keyPath: string): RegValue {
+    const d = this.cell(offset, 'value', keyPath);
+    if (d.length < VK_FIXED || d[0] !== 0x76 || d[1] !== 0x6b) throw this.fail('value', offset, keyPath, `expected a 'vk' record, found '${sig(d)}'`);
+    const dv = new DataView(d.buffer, d.byteOffset, d.length);
+    const nameLen = dv.getUint16(2, true);
+    if (VK_FIXED + nameLen > d.length) throw this.fail('value', offset, keyPath, `name length ${nameLen} overruns the cell`);
+    const flags = dv.getUint16(16, true);
+    const raw = d.subarray(VK_FIXED, VK_FIXED + nameLen);
+    const sizeField = dv.getUint32(4, true);
+    const size = sizeField & 0x7fffffff;
+    return {
+      offset,
+      keyPath,
+      name: flags & VALUE_COMP_NAME ? decodeLatin1(raw) : decodeUtf16(raw),
+      type: dv.getUint32(12, true),
+      size,
+      inline: (sizeField & 0x80000000) !== 0,
+      dataField: dv.getUint32(8, true),
+      flags,
+      tombstone: this.layered && (flags & VALUE_TOMBSTONE) !== 0,
+    };
+  }
+
+  value(key: RegKey, name: string): RegValue | undefined {
+    for (const v of this.values(key)) if (namesEqual(v.name, name)) return v;
+    return undefined;
+  }
+
+  /** The value's data, exactly `size` bytes (inline, single cell or big-data segments). */
+  valueData(v: RegValue): Uint8Array {
+    const where = `value '${v.name}'`;
+    if (v.size === 0 || v.tombstone) return new Uint8Array(0);
+    if (v.inline) {
+      if (v.size > 4) throw this.fail(where, v.offset, v.keyPath, `inline data of ${v.size} bytes (at most 4 fit)`);
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setUint32(0, v.dataField, true);
+      return b.subarray(0, v.size);
+    }
+    // No value can be bigger than the hive's bins: this bounds what a damaged size can allocate.
+    if (v.size > this.header.binsSize) throw this.fail(where, v.offset, v.keyPath, `data size ${v.size} exceeds the hive bins`);
+    const d = this.cell(v.dataField, `data of ${where}`, v.keyPath);
+    if (d.length >= v.size) return d.subarray(0, v.size);
+    if (v.size > BIG_DATA_SEGMENT && this.header.minorVersion >= 4 && d[0] === 0x64 && d[1] === 0x62 && d.length >= 8) {
+      return this.bigData(v, d);
+    }
+    throw this.fail(`data of ${where}`, v.dataField, v.keyPath, `cell holds ${d.length} bytes, the value declares ${v.size}`);
+  }
+
+  private bigData(v: RegValue, db: Uint8Array): Uint8Array {
+    const where = `big data of value '${v.name}'`;
+    const dv = new DataView(db.buffer, db.byteOffset, db.length);
+    const count = dv.getUint16(2, true);
+    const need = Math.ceil(v.size / BIG_DATA_SEGMENT);
+    if (count < need) throw this.fail(where, v.dataField, v.keyPath, `${count} segments cannot hold ${v.size} bytes`);
+    const listOff = dv.getUint32(4, true);
+    const list = this.cell(listOff, `segment list of value '${v.name}'`, v.keyPath);
+    if (list.length < 4 * need) throw this.fail(where, listOff, v.keyPath, `segment list too short for ${need} segments`);
+    const ldv = new DataView(list.buffer, list.byteOffset, list.length);
+    const out = new Uint8Array(v.size);
+    let done = 0;
+    for (let i = 0; i < need; i++) {
+      const segOff = ldv.getUint32(4 * i, true);
+      const seg = this.cell(segOff, `segment ${i} of value '${v.name}'`, v.keyPath);
+      const take = Math.min(BIG_DATA_SEGMENT, v.size - done);
+      if (seg.length < take) throw this.fail(where, segOff, v.keyPath, `segment ${i} holds ${seg.length} bytes, ${take} needed`);
+      out.set(seg.subarray(0, take), done);
+      done += take;
+    }
+    return out;
+  }
+
+  // ---- security and class ----------------------------------------------------------------
+
+  securityDescriptor(key: RegKey): Uint8Array {
+    const cached = this.sdCache.get(key.securityOffset);
+    if (cached) return cached;
+    const d = this.cell(key.securityOffset, 'security record', key.path);
+    if (d.length < SK_FIXED || d[0] !== 0x73 || d[1] !== 0x6b) throw this.fail('security record', key.securityOffset, key.path, `expected an 'sk' record, found '${sig(d)}'`);
+    const size = new DataView(d.buffer, d.byteOffset, d.length).getUint32(16, true);
+    if (SK_FIXED + size > d.length) throw this.fail('security record', key.securityOffset, key.path, `descriptor of ${size} bytes overruns the cell`);
+    const sd = d.slice(SK_FIXED, SK_FIXED + size);
+    this.sdCache.set(key.securityOffset, sd);
+    return sd;
+  }
+
+  className(key: RegKey): string | undefined {
+    if (key.classOffset === NIL || key.classLength === 0) return undefined;
+    const d = this.cell(key.classOffset, 'class name', key.path);
+    if (key.classLength > d.length) throw this.fail('class name', key.classOffset, key.path, `length ${key.classLength} overruns the cell`);
+    return decodeUtf16(d.subarray(0, key.classLength));
+  }
+
+  // ---- walking ----------------------------------------------------------------------------
+
+  /**
+   * Every key below `from` (default: root), parents before children, subkeys in list order.
+   * A key reached twice (a cycle or a shared subtree) or nesting past 512 levels is Corrupt.
+   */
+  *walk(from?: RegKey): Generator<{ key: RegKey; depth: number }> {
+    const start = from ?? (this.root());
+    const seen = new Set<number>([start.offset]);
+    const stack: { key: RegKey; depth: number }[] = [{ key: start, depth: 0 }];
+    while (stack.length) {
+      const item = stack.pop()!;
+      yield item;
+      if (item.key.subkeyCount === 0) continue;
+      if (item.depth >= MAX_DEPTH) throw this.fail('key node', item.key.offset, item.key.path, `keys nest deeper than ${MAX_DEPTH} levels`);
+      const children = this.subkeys(item.key);
+      for (const c of children) {
+        if (seen.has(c.offset)) throw this.fail('key node', c.offset, item.key.path, 'key is listed twice (cycle in the subkey lists)');
+        seen.add(c.offset);
+      }
+      for (let i = children.length - 1; i >= 0; i--) stack.push({ key: children[i]!, depth: item.depth + 1 });
+    }
+  }
+}

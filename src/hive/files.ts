@@ -1,0 +1,151 @@
+// Hive files on disk: opening a hive with its transaction logs, finding the SOFTWARE hive of a
+// layer, and writing output files through a temporary name renamed into place on success.
+
+import { randomBytes } from 'node:crypto';
+import { open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { fromNodeError, WcError } from '../errors.js';
+import { Hive } from '../formats/regf/reader.js';
+import { openFileReadAt, type FileReadAt } from './file-readat.js';
+
+export interface OpenHiveFileOptions {
+  /** 'auto' (default): use <hive>.LOG1/.LOG2/.LOG beside the file when the hive is dirty; 'none': read as is; or explicit paths. */
+  logs?: 'auto' | 'none' | string[];
+}
+
+export interface OpenedHive {
+  hive: Hive;
+  path: string;
+  /** Log files that were offered for replay. */
+  logFiles: string[];
+  close(): Promise<void>;
+}
+
+/** Transaction logs beside a hive: <name>.LOG1, <name>.LOG2, <name>.LOG (any letter case). */
+export async function findLogFiles(hivePath: string): Promise<string[]> {
+  const dir = dirname(hivePath);
+  const base = basename(hivePath).toUpperCase();
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const suffix of ['.LOG1', '.LOG2', '.LOG']) {
+    const hit = names.find((n) => n.toUpperCase() === base + suffix);
+    if (hit) out.push(join(dir, hit));
+  }
+  return out;
+}
+
+export async function openHiveFile(path: string, options: OpenHiveFileOptions = {}): Promise<OpenedHive> {
+  const src = await openFileReadAt(path);
+  const logSources: FileReadAt[] = [];
+  try {
+    const mode = options.logs ?? 'auto';
+    const logFiles = mode === 'none' ? [] : mode === 'auto' ? await findLogFiles(path) : mode;
+    for (const l of logFiles) {
+      const s = await openFileReadAt(l);
+      if (s.size > 0) logSources.push(s);
+      else await s.close();
+    }
+    // Logs are read only when the primary is dirty.
+    const hive = await Hive.open(src, { logs: logSources });
+    for (const l of logSources) await l.close();
+    return {
+      hive,
+      path,
+      logFiles: logSources.map((l) => l.path),
+      close: () => src.close(),
+    };
+  } catch (e) {
+    await src.close();
+    for (const l of logSources) await l.close().catch(() => undefined);
+    if (e instanceof WcError && e.data.path === undefined) e.data.path = path;
+    throw e;
+  }
+}
+
+/** Runs `fn` on an opened hive file and closes it afterwards. */
+export async function withHiveFile<T>(path: string, options: OpenHiveFileOptions, fn: (hive: Hive, opened: OpenedHive) => Promise<T>): Promise<T> {
+  const opened = await openHiveFile(path, options);
+  try {
+    return await fn(opened.hive, opened);
+  } finally {
+    await opened.close();
+  }
+}
+
+async function findCaseInsensitive(dir: string, parts: string[]): Promise<string | undefined> {
+  let cur = dir;
+  for (const part of parts) {
+    let names: string[];
+    try {
+      names = await readdir(cur);
+    } catch {
+      return undefined;
+    }
+    const hit = names.find((n) => n.toUpperCase() === part.toUpperCase());
+    if (!hit) return undefined;
+    cur = join(cur, hit);
+  }
+  return cur;
+}
+
+/**
+ * The SOFTWARE hive of a layer folder: Files/Windows/System32/config/SOFTWARE, else the
+ * utility VM's UtilityVM/Files/Windows/System32/config/SOFTWARE, else Hives/SOFTWARE_BASE
+ * (names matched without regard to case). `utilityVm` looks at the utility VM's first.
+ */
+export async function findLayerSoftwareHive(layerPath: string, utilityVm = false): Promise<string> {
+  const os = ['Files', 'Windows', 'System32', 'config', 'SOFTWARE'];
+  const uvm = ['UtilityVM', ...os];
+  const order = utilityVm ? [uvm, os, ['Hives', 'SOFTWARE_BASE']] : [os, uvm, ['Hives', 'SOFTWARE_BASE']];
+  for (const parts of order) {
+    const p = await findCaseInsensitive(layerPath, parts);
+    if (p && (await stat(p).catch(() => undefined))?.isFile()) return p;
+  }
+  throw new WcError('NotFound', `no SOFTWARE hive in layer '${layerPath}' (looked for ${order.map((p) => p.join('/')).join(', ')})`, { path: layerPath });
+}
+
+/**
+ * Writes a file by streaming chunks to a temporary name in the target's folder and renaming it
+ * over the target when everything was written; on failure the temporary file is removed.
+ */
+export async function writeFileAtomic(
+  target: string,
+  chunks: Uint8Array | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  options: { overwrite?: boolean; encoding?: 'utf8' | 'utf16le' } = {},
+): Promise<number> {
+  if (!options.overwrite && (await stat(target).catch(() => undefined))) {
+    throw new WcError('AlreadyExists', `'${target}' already exists (pass overwrite to replace it)`, { path: target });
+  }
+  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(temp, 'wx');
+  } catch (e) {
+    throw fromNodeError(e, temp);
+  }
+  let written = 0;
+  try {
+    const write = async (c: Uint8Array | string): Promise<void> => {
+      const b = typeof c === 'string' ? Buffer.from(c, options.encoding ?? 'utf8') : c;
+      let done = 0;
+      while (done < b.length) done += (await fh!.write(b, done, b.length - done)).bytesWritten;
+      written += b.length;
+    };
+    if (chunks instanceof Uint8Array) await write(chunks);
+    else for await (const c of chunks as AsyncIterable<Uint8Array | string>) await write(c);
+    await fh.sync();
+    await fh.close();
+    fh = undefined;
+    await rename(temp, target);
+    return written;
+  } catch (e) {
+    if (fh) await fh.close().catch(() => undefined);
+    await rm(temp, { force: true });
+    throw fromNodeError(e, target);
+  }
+}
