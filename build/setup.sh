@@ -25,6 +25,8 @@ command -v hivexml >/dev/null || need+=(libhivex-bin)
 command -v zstd >/dev/null || need+=(zstd)
 command -v pigz >/dev/null || need+=(pigz)
 command -v xz >/dev/null || need+=(xz-utils)
+command -v hivexregedit >/dev/null || need+=(libwin-hivex-perl)
+[ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   sudo_ apt-get update -qq

@@ -11,7 +11,13 @@
     FormatsToProcess     = @('WcLayer.Format.ps1xml')
     # Explicit lists, never wildcards: auto-loading reads them without importing the module.
     FunctionsToExport    = @(
+        'Export-WcHive'
         'Get-WcBackend'
+        'Get-WcHiveKey'
+        'Get-WcHiveValue'
+        'Get-WcLayerContent'
+        'Get-WcOsVersion'
+        'Merge-WcHive'
         'Stop-WcBackend'
     )
     CmdletsToExport      = @()
