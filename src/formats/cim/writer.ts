@@ -360,12 +360,13 @@ export class CimWriter {
     const dir = (info.attributes & FILE_ATTRIBUTE.DIRECTORY) !== 0;
     if (!dir && (!Number.isSafeInteger(size) || size < 0 || size > MAX_48)) throw invalidArgument(`size ${size} of ${path} must be 0..2^48-1`, { path });
     const parts = this.parts(path);
+    const parent = parts.length === 0 ? undefined : this.parentOf(path, parts);
+    if (!parent && !dir) throw invalidArgument('the root must be a directory', { path });
+    // Store the metadata objects first, so a refused SD or EA leaves the tree untouched.
+    const meta = await this.metadataOf(info, path);
     let node: Node;
-    if (parts.length === 0) {
-      if (!dir) throw invalidArgument('the root must be a directory', { path });
-      node = this.root;
-    } else {
-      const parent = this.parentOf(path, parts);
+    if (!parent) node = this.root;
+    else {
       const name = parts[parts.length - 1]!;
       const key = nameKey(name, this.upcase);
       const existing = parent.children!.get(key);
@@ -382,20 +383,25 @@ export class CimWriter {
         parent.childrenDirty = true;
       }
     }
-    await this.setMetadata(node, info, path);
+    Object.assign(node.rec, meta);
     if (!dir) {
       node.rec.defaultStream = { dataOffset: NULL_OFFSET, size, type: StreamType.Data, sparse: false };
       if (size > 0) this.beginStream(node, undefined, size);
     }
   }
 
-  private async setMetadata(node: Node, info: FileInfo, path: string): Promise<void> {
-    const r = node.rec;
-    r.flags = flagsFromAttributes(info.attributes);
-    r.creationTime = info.creationTime;
-    r.lastWriteTime = info.lastWriteTime;
-    r.changeTime = info.changeTime;
-    r.lastAccessTime = info.lastAccessTime;
+  private async metadataOf(info: FileInfo, path: string): Promise<Partial<FileRecord>> {
+    const r: Partial<FileRecord> = {
+      flags: flagsFromAttributes(info.attributes),
+      creationTime: info.creationTime,
+      lastWriteTime: info.lastWriteTime,
+      changeTime: info.changeTime,
+      lastAccessTime: info.lastAccessTime,
+      eaOffset: NULL_OFFSET,
+      eaLength: 0,
+      reparseOffset: NULL_OFFSET,
+      reparseTag: 0,
+    };
     r.sdOffset = info.securityDescriptor?.length ? await this.putCounted(info.securityDescriptor, `the security descriptor of ${path}`) : NULL_OFFSET;
     if (info.extendedAttributes?.length) {
       let eas: Uint8Array;
@@ -407,18 +413,13 @@ export class CimWriter {
       if (eas.length > 0xffff) throw invalidArgument(`extended attributes of ${path} take ${eas.length} bytes (at most 65535)`, { path });
       r.eaOffset = await this.putMeta(eas);
       r.eaLength = eas.length;
-    } else {
-      r.eaOffset = NULL_OFFSET;
-      r.eaLength = 0;
     }
     if (info.reparseData?.length) {
       if (info.reparseData.length < 8) throw invalidArgument(`reparse data of ${path} is ${info.reparseData.length} bytes (a REPARSE_DATA_BUFFER has at least 8)`, { path });
       r.reparseOffset = await this.putCounted(info.reparseData, `the reparse data of ${path}`);
       r.reparseTag = view(info.reparseData).getUint32(0, true);
-    } else {
-      r.reparseOffset = NULL_OFFSET;
-      r.reparseTag = 0;
     }
+    return r;
   }
 
   /**
@@ -484,8 +485,10 @@ export class CimWriter {
       // Nothing written: a sparse stream that reads as zeros, as cimfs does for unwritten data.
       rec = { dataOffset: NULL_OFFSET, size: s.size, type: StreamType.Data, sparse: true };
     } else if (s.small) {
+      const before = this.small.ids.length;
       rec = { dataOffset: await this.putObject(this.small, this.index.small, s.buf!), size: s.size, type: StreamType.Data, sparse: false };
-      this.dataBytes += s.size;
+      if (this.small.ids.length === before) this.dedupedBytes += s.size;
+      else this.dataBytes += s.size;
     } else {
       while (s.written < s.size) {
         const z = ZEROS.subarray(0, Math.min(ZEROS.length, s.size - s.written));
