@@ -432,13 +432,26 @@ export class CimImage {
     const count = d.getUint16(20, true);
     const mb = view(await this.readObject({ region: s.dataOffset.region, offset: s.dataOffset.offset + 24 }, 8 * count, what));
     const maps: { fileOffset: number; delta: number }[] = [];
-    for (let i = 0; i < count; i++) maps.push({ fileOffset: mb.getUint32(8 * i, true), delta: mb.getUint32(8 * i + 4, true) });
+    for (let i = 0; i < count; i++) {
+      const m = { fileOffset: mb.getUint32(8 * i, true), delta: mb.getUint32(8 * i + 4, true) };
+      if (i > 0 && m.fileOffset <= maps[i - 1]!.fileOffset) throw this.corruptAt(s.dataOffset, `${what}: mappings are not ascending (mapping ${i})`);
+      maps.push(m);
+    }
     const out = new Uint8Array(length);
     let done = 0;
     while (done < length) {
       const off = position + done;
+      // The last mapping at or below off (binary search), -1 if none.
+      let lo = 0;
+      let hi = maps.length - 1;
       let k = -1;
-      while (k + 1 < maps.length && maps[k + 1]!.fileOffset <= off) k++;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        if (maps[mid]!.fileOffset <= off) {
+          k = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
       const delta = k >= 0 ? maps[k]!.delta : 0;
       const segEnd = k + 1 < maps.length ? maps[k + 1]!.fileOffset : dataLength;
       const n = Math.min(length - done, segEnd - off);
