@@ -5,10 +5,11 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isWcError } from '../errors.js';
+import { cimCommand } from './commands/cim.js';
 import { serveCommand } from './commands/serve.js';
 import { versionCommand } from './commands/version.js';
 
-const commands = [serveCommand, versionCommand];
+const commands = [serveCommand, versionCommand, cimCommand];
 
 export async function main(argv: string[]): Promise<void> {
   let cli = yargs(argv)

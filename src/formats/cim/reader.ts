@@ -397,7 +397,8 @@ export class CimImage {
     return this.readObject({ region: o.region, offset: o.offset + 2 }, n, what);
   }
 
-  private async streamOf(id: number, streamName?: string): Promise<StreamRecord> {
+  /** The default stream (no name) or the named alternate stream of a file (case-insensitive). */
+  async streamOf(id: number, streamName?: string): Promise<StreamRecord> {
     const r = await this.record(id);
     if (streamName === undefined || streamName === '') {
       if (r.defaultStream.type === StreamType.LinkTable) throw new WcError('FailedPrecondition', `${this.cimName}: FileID ${id} is a directory; it has no data`, { path: this.cimName, fileId: id });

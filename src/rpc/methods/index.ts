@@ -2,5 +2,6 @@
 
 import type { RpcMethod } from '../method.js';
 import { backendMethods } from './backend.js';
+import { cimMethods } from './cim.js';
 
-export const areaMethods: RpcMethod[] = [...backendMethods];
+export const areaMethods: RpcMethod[] = [...backendMethods, ...cimMethods];
