@@ -65,12 +65,20 @@ export class FsDirectory implements CimFileResolver {
   }
 }
 
-const BUFFER_SIZE = 1 << 20;
+const BUFFER_SIZE = 4 << 20;
 
+/**
+ * Appends through two buffers: while one is being written by the thread pool, the next fills,
+ * so the caller's hashing and reading overlap the disk writes. Bytes are always copied, so the
+ * caller may reuse its chunk as soon as append() returns.
+ */
 class FsAppendSink implements AppendSink {
   private buf = Buffer.allocUnsafe(BUFFER_SIZE);
+  private spare = Buffer.allocUnsafe(BUFFER_SIZE);
   private bufLen = 0;
+  /** Bytes handed to the file (written or being written). */
   private fileLen = 0;
+  private inflight: Promise<void> | undefined;
 
   constructor(private readonly fh: fs.FileHandle) {}
 
@@ -79,34 +87,39 @@ class FsAppendSink implements AppendSink {
   }
 
   async append(bytes: Uint8Array): Promise<void> {
-    if (this.bufLen + bytes.length <= BUFFER_SIZE) {
-      this.buf.set(bytes, this.bufLen);
-      this.bufLen += bytes.length;
-      return;
-    }
-    await this.flush();
-    if (bytes.length >= BUFFER_SIZE / 2) {
-      await this.writeAll(bytes);
-    } else {
-      this.buf.set(bytes, 0);
-      this.bufLen = bytes.length;
-    }
-  }
-
-  private async writeAll(bytes: Uint8Array): Promise<void> {
     let done = 0;
     while (done < bytes.length) {
-      const { bytesWritten } = await this.fh.write(bytes, done, bytes.length - done, this.fileLen + done);
-      done += bytesWritten;
+      const n = Math.min(bytes.length - done, BUFFER_SIZE - this.bufLen);
+      this.buf.set(bytes.subarray(done, done + n), this.bufLen);
+      this.bufLen += n;
+      done += n;
+      if (this.bufLen === BUFFER_SIZE) await this.startFlush();
     }
-    this.fileLen += bytes.length;
   }
 
-  private async flush(): Promise<void> {
+  /** Waits for the write in flight, then starts writing the current buffer and swaps buffers. */
+  private async startFlush(): Promise<void> {
+    await this.inflight;
     if (this.bufLen === 0) return;
-    const b = this.buf.subarray(0, this.bufLen);
+    const full = this.buf;
+    const at = this.fileLen;
+    const n = this.bufLen;
+    this.fileLen += n;
+    this.buf = this.spare;
+    this.spare = full;
     this.bufLen = 0;
-    await this.writeAll(b);
+    const p = this.writeAll(full.subarray(0, n), at);
+    // Keep the rejection observed; it is rethrown by the next await of `inflight`.
+    p.catch(() => undefined);
+    this.inflight = p;
+  }
+
+  private async writeAll(bytes: Uint8Array, position: number): Promise<void> {
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesWritten } = await this.fh.write(bytes, done, bytes.length - done, position + done);
+      done += bytesWritten;
+    }
   }
 
   async truncate(length: number): Promise<void> {
@@ -114,13 +127,15 @@ class FsAppendSink implements AppendSink {
       this.bufLen = Math.min(this.bufLen, length - this.fileLen);
       return;
     }
+    await this.inflight;
     this.bufLen = 0;
     await this.fh.truncate(length);
     this.fileLen = length;
   }
 
   async finish(): Promise<void> {
-    await this.flush();
+    await this.startFlush();
+    await this.inflight;
     await this.fh.close();
   }
 }

@@ -69,6 +69,36 @@ test('small/large boundary, dedup that cuts the data region back, empty and spar
     }
   }));
 
+test('multi-MiB files hash on the worker thread and still dedup; both hashers agree', () =>
+  withDir('worker', async (dir) => {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 5);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+    const ids: string[] = [];
+    for (const hashOnWorker of [true, false]) {
+      const name = `w${hashOnWorker}.cim`;
+      const w = await createCimImage(dir, name, { hashOnWorker });
+      for (const f of ['a', 'b']) {
+        await w.addFile(f, fileInfo(), big.length);
+        for (let i = 0; i < big.length; i += 65536) await w.write(big.subarray(i, i + 65536));
+      }
+      const r = await w.commit();
+      await w.close();
+      assert.equal(r.dedupedBytes, big.length);
+      const img = await openCimImage(join(dir, name));
+      try {
+        const a = await img.record(await img.lookup('a'));
+        assert.deepEqual(a.defaultStream.dataOffset, (await img.record(await img.lookup('b'))).defaultStream.dataOffset);
+        assert.ok((await readAll(img, await img.lookup('b'))).equals(big));
+        await checkLayout(dir, name, img);
+        const oid = readFileSync(join(dir, `objectid_${guidToString(new Uint8Array(r.regionSetId))}_1`));
+        ids.push(oid.subarray(48).toString('hex'));
+      } finally {
+        await img.close();
+      }
+    }
+    assert.equal(ids[0], ids[1], 'same object-ID entries from the worker and the inline hasher');
+  }));
+
 test('a directory of 1500 files spans two file tables; hard links share a FileID', () =>
   withDir('many', async (dir) => {
     const w = await createCimImage(dir, 'm.cim');

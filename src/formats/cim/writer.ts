@@ -7,7 +7,7 @@
 // the end is cut back off the data region). A forked image (created with a parent) starts from
 // the parent's tree, shares the parent's regions by offset and adds its own region set.
 
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { WcError, invalidArgument } from '../../errors.js';
 import { FILE_ATTRIBUTE, type FileInfo } from '../entry.js';
 import { encodeEaChain } from './ea.js';
@@ -44,6 +44,7 @@ import {
   type StreamRecord,
 } from './layout.js';
 import { compareNames, encodeLinkTable, invalidNameReason, nameKey } from './names.js';
+import { InlineHasher, WorkerHasher, type StreamHasher } from './hasher.js';
 import { DIGEST_SIZE, ObjectIndex, objectDigest, sortObjectIds } from './objectid.js';
 import { CimImage, splitCimPath } from './reader.js';
 import { defaultUpcaseTable, encodeUpcaseTable } from './upcase.js';
@@ -54,6 +55,9 @@ import { defaultUpcaseTable, encodeUpcaseTable } from './upcase.js';
  */
 export const SMALL_DATA_MAX = 1024;
 
+/** Streams at least this long are hashed on a worker thread (see hasher()). */
+const WORKER_HASH_MIN = 1 << 20;
+
 export interface CimWriterOptions {
   /** The parent image's `.cim` name in the same directory: makes a forked image. */
   parent?: string;
@@ -61,6 +65,8 @@ export interface CimWriterOptions {
   formatMajor?: 1 | 2;
   /** Region set GUID bytes (16); random by default. Tests pin it for reproducible output. */
   regionSetId?: Uint8Array;
+  /** Hash large data on a worker thread (default true; falls back to inline hashing). */
+  hashOnWorker?: boolean;
 }
 
 export interface CimCommitResult {
@@ -100,7 +106,8 @@ interface OpenStream {
   written: number;
   small: boolean;
   buf?: Uint8Array;
-  hash?: Hash;
+  /** True once the first byte of a large stream went to the data region. */
+  started: boolean;
   /** Data region length before this object's alignment padding (where to cut back a duplicate). */
   rollbackTo: number;
   start: number;
@@ -148,6 +155,9 @@ export class CimWriter {
   private readonly version: FormatVersion;
   private readonly entrySize: number;
   private readonly regionSetId: Uint8Array;
+  private streamHasher: StreamHasher | undefined;
+  private readonly inlineHasher = new InlineHasher();
+  private readonly hashOnWorker: boolean;
 
   private constructor(
     private readonly out: CimOutput,
@@ -157,6 +167,29 @@ export class CimWriter {
     this.version = { major: options.formatMajor ?? 2, minor: 0 };
     this.entrySize = this.version.major >= 2 ? FILE_RECORD_SIZE_V2 : FILE_RECORD_SIZE_V1;
     this.regionSetId = options.regionSetId ?? randomBytes(16);
+    this.hashOnWorker = options.hashOnWorker ?? true;
+  }
+
+  /**
+   * The hasher for the open stream: a worker thread for big streams, where hashing beside the
+   * I/O pays; inline for the rest, where a round trip to the worker per file would cost more.
+   */
+  private hasher(streamSize: number): StreamHasher {
+    if (streamSize < WORKER_HASH_MIN) return this.inlineHasher;
+    if (!this.streamHasher) {
+      try {
+        this.streamHasher = this.hashOnWorker ? new WorkerHasher() : new InlineHasher();
+      } catch {
+        this.streamHasher = new InlineHasher();
+      }
+    }
+    return this.streamHasher;
+  }
+
+  private async releaseHasher(): Promise<void> {
+    const h = this.streamHasher;
+    this.streamHasher = undefined;
+    await h?.close();
   }
 
   /**
@@ -441,7 +474,7 @@ export class CimWriter {
 
   private beginStream(node: Node, adsName: string | undefined, size: number): void {
     const small = size <= SMALL_DATA_MAX;
-    this.open = { node, size, written: 0, small, rollbackTo: 0, start: 0, ...(adsName !== undefined ? { adsName } : {}) };
+    this.open = { node, size, written: 0, small, started: false, rollbackTo: 0, start: 0, ...(adsName !== undefined ? { adsName } : {}) };
     if (small) this.open.buf = new Uint8Array(size);
   }
 
@@ -457,17 +490,17 @@ export class CimWriter {
       s.written += chunk.length;
       return;
     }
-    if (!s.hash) {
+    if (!s.started) {
       s.rollbackTo = this.data.sink.length;
       await this.pad(this.data, PAGE_SIZE);
       s.start = this.data.sink.length;
-      s.hash = createHash('sha512');
+      s.started = true;
     }
-    // Start the write, then hash while the file system works.
-    const pending = this.data.sink.append(chunk);
-    s.hash.update(chunk);
+    // Both copy the chunk before their first await, so the two proceed side by side.
+    const written = this.data.sink.append(chunk);
+    const hashed = this.hasher(s.size).update(chunk);
     s.written += chunk.length;
-    await pending;
+    await Promise.all([written, hashed]);
   }
 
   /** Writes everything a stream yields, with back-pressure (one chunk in flight at a time). */
@@ -492,12 +525,11 @@ export class CimWriter {
     } else {
       while (s.written < s.size) {
         const z = ZEROS.subarray(0, Math.min(ZEROS.length, s.size - s.written));
-        await this.data.sink.append(z);
-        s.hash!.update(z);
+        await Promise.all([this.data.sink.append(z), this.hasher(s.size).update(z)]);
         s.written += z.length;
       }
       // Large data is always longer than 24 bytes, so its object ID is the SHA-512 prefix.
-      const digest = new Uint8Array(s.hash!.digest().subarray(0, DIGEST_SIZE));
+      const digest = (await this.hasher(s.size).digest()).slice(0, DIGEST_SIZE);
       const found = this.index.data.find(s.size, digest);
       let at: RegionOffset;
       if (found) {
@@ -627,9 +659,11 @@ export class CimWriter {
       files.push(this.cimName);
       await this.out.commit(this.cimName);
       this.state = 'committed';
+      await this.releaseHasher();
       return { cimName: this.cimName, regionSetId: this.regionSetId, files, fileCount: reachable.size, dataBytes: this.dataBytes, dedupedBytes: this.dedupedBytes };
     } catch (e) {
       this.state = 'failed';
+      await this.releaseHasher().catch(() => undefined);
       await this.out.abort().catch(() => undefined);
       throw e;
     }
@@ -670,6 +704,7 @@ export class CimWriter {
 
   /** Discards an uncommitted image (CimCloseImage); after commit it only releases the handle. */
   async close(): Promise<void> {
+    await this.releaseHasher().catch(() => undefined);
     if (this.state === 'open') {
       this.state = 'closed';
       this.open = undefined;
