@@ -242,3 +242,31 @@ test('refusals, and an abandoned or failed image leaves nothing behind', () =>
     await assert.rejects(createCimImage(dir, 'child.cim', { parent: 'absent.cim' }), code('NotFound'));
     assert.deepEqual(readdirSync(dir), []);
   }));
+
+test('entries(): the image as layer entries (parents first, streams after their file, links after targets)', () =>
+  withDir('entries', async (dir) => {
+    const w = await createCimImage(dir, 'n.cim');
+    await w.addFile('d', dirInfo(), 0);
+    await put(w, 'd\\f', 'data');
+    await w.createAlternateStream('d\\f', 's', 2);
+    await w.write(Buffer.from('ss'));
+    await w.addHardLink('z-link', 'd\\f');
+    await w.addFile('a-empty', fileInfo(), 0);
+    await w.commit();
+    const img = await openCimImage(join(dir, 'n.cim'));
+    try {
+      const got: string[] = [];
+      for await (const e of img.entries()) {
+        let extra = '';
+        if ((e.kind === 'file' || e.kind === 'stream') && e.data) {
+          const parts: Buffer[] = [];
+          for await (const c of e.data) parts.push(c as Buffer);
+          extra = `=${Buffer.concat(parts).toString()}`;
+        }
+        got.push(`${e.kind}:${e.path}${e.kind === 'stream' ? `:${e.name}` : ''}${e.kind === 'link' ? `->${e.target}` : ''}${extra}`);
+      }
+      assert.deepEqual(got, ['file:a-empty', 'directory:d', 'file:d/f=data', 'stream:d/f:s=ss', 'link:z-link->d/f']);
+    } finally {
+      await img.close();
+    }
+  }));

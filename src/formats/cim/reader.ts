@@ -7,6 +7,7 @@
 import { Readable } from 'node:stream';
 import { corrupt, WcError } from '../../errors.js';
 import type { Entry, ExtendedAttribute, FileInfo } from '../entry.js';
+import { BlockCachedSource } from './block-cache.js';
 import { decodeEaChain } from './ea.js';
 import type { CimFileResolver, RandomAccessSource } from './io.js';
 import {
@@ -161,7 +162,7 @@ export class CimImage {
             if (e instanceof WcError && e.code === 'NotFound') throw new WcError('NotFound', `${cimName}: region file ${fileName} is missing (it must be in the same directory)`, { path: fileName });
             throw e;
           });
-          const region: Region = { info: { index: regions.length, fileName, type: -1, size: source.size, inherited: s < parents.length }, source };
+          const region: Region = { info: { index: regions.length, fileName, type: -1, size: source.size, inherited: s < parents.length }, source: new BlockCachedSource(source) };
           regions.push(region);
           if (source.size < REGION_HEADER_SIZE) throw corrupt(`${fileName}: ${source.size} bytes is too short for a region header (40 bytes)`, { path: fileName, offset: 0 });
           const rh = decodeRegionHeader(await source.read(0, REGION_HEADER_SIZE));
@@ -463,20 +464,27 @@ export class CimImage {
     return out;
   }
 
-  /** A Readable over a stream's bytes [start, end), read in 1 MiB chunks. */
+  /** A Readable over a stream's bytes [start, end), read in 1 MiB chunks as the consumer pulls. */
   createReadStream(id: number, options: { streamName?: string; start?: number; end?: number } = {}): Readable {
-    const self = this;
-    async function* chunks(): AsyncGenerator<Uint8Array> {
-      const s = await self.streamOf(id, options.streamName);
-      const end = Math.min(options.end ?? s.size, s.size);
-      for (let pos = options.start ?? 0; pos < end; ) {
-        const b = await self.readStream(id, s, pos, Math.min(READ_CHUNK, end - pos));
-        if (b.length === 0) break;
-        pos += b.length;
-        yield b;
-      }
-    }
-    return Readable.from(chunks(), { objectMode: false });
+    let stream: StreamRecord | undefined;
+    let pos = options.start ?? 0;
+    const r: Readable = new Readable({
+      highWaterMark: READ_CHUNK,
+      read: (): void => {
+        void (async () => {
+          stream ??= await this.streamOf(id, options.streamName);
+          const end = Math.min(options.end ?? stream.size, stream.size);
+          if (pos >= end) return null;
+          const b = await this.readStream(id, stream, pos, Math.min(READ_CHUNK, end - pos));
+          pos += b.length;
+          return b.length > 0 ? b : null;
+        })().then(
+          (chunk) => r.push(chunk),
+          (e: unknown) => r.destroy(e as Error),
+        );
+      },
+    });
+    return r;
   }
 
   /**
