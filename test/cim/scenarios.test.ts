@@ -270,3 +270,55 @@ test('entries(): the image as layer entries (parents first, streams after their 
       await img.close();
     }
   }));
+
+test('PE image streams (type 2) read through their mappings (spec §12.2)', () =>
+  withDir('pe', async (dir) => {
+    // Original bytes O; the expanded copy E places [1024,5120) at +3072 and [5120,10000) at +4096.
+    const O = Buffer.alloc(10000);
+    for (let i = 0; i < O.length; i++) O[i] = (i * 7 + 3) & 0xff;
+    const E = Buffer.alloc(10000 + 4096);
+    O.copy(E, 0, 0, 1024);
+    O.copy(E, 1024 + 3072, 1024, 5120);
+    O.copy(E, 5120 + 4096, 5120, 10000);
+    const w = await createCimImage(dir, 'pe.cim');
+    await put(w, 'expanded', E);
+    await put(w, 'pe.exe', Buffer.alloc(10000, 1));
+    const r = await w.commit();
+    const setId = guidToString(new Uint8Array(r.regionSetId));
+    let img = await openCimImage(join(dir, 'pe.cim'));
+    const peId = await img.lookup('pe.exe');
+    const expanded = await img.record(await img.lookup('expanded'));
+    const ftd = img.fileTables[0]!;
+    await img.close();
+    const regionPath = join(dir, `region_${setId}_0`);
+    const region = readFileSync(regionPath);
+    const desc = Buffer.alloc(24 + 16);
+    desc.writeBigUInt64LE(packOffset(expanded.defaultStream.dataOffset), 0);
+    desc.writeBigUInt64LE(BigInt(E.length), 8);
+    desc.writeUInt32LE(0x5000, 16);
+    desc.writeUInt16LE(2, 20);
+    desc.writeUInt16LE(1, 22);
+    desc.writeUInt32LE(1024, 24);
+    desc.writeUInt32LE(3072, 28);
+    desc.writeUInt32LE(5120, 32);
+    desc.writeUInt32LE(4096, 36);
+    const pad = (8 - (region.length % 8)) % 8;
+    const descAt = region.length + pad;
+    const patched = Buffer.concat([region, Buffer.alloc(pad), desc]);
+    const recAt = ftd.offset.offset + (peId - 1) * ftd.entrySize;
+    const rec = decodeFileRecord(patched, recAt, ftd.entrySize);
+    rec.defaultStream = { dataOffset: { region: 0, offset: descAt }, size: 10000, type: 2, sparse: false };
+    encodeFileRecord(patched, recAt, rec, ftd.entrySize);
+    writeFileSync(regionPath, patched);
+    img = await openCimImage(join(dir, 'pe.cim'));
+    try {
+      const st = await img.stat(peId);
+      assert.equal(st.streamType, 'peImage');
+      assert.ok((await readAll(img, peId)).equals(O));
+      for (const [at, n] of [[0, 1], [1000, 100], [1023, 2], [5119, 2], [9990, 50], [4000, 3000]] as const) {
+        assert.ok(Buffer.from(await img.read(peId, at, n)).equals(O.subarray(at, at + n)), `read ${n} at ${at}`);
+      }
+    } finally {
+      await img.close();
+    }
+  }));
