@@ -56,7 +56,7 @@ import { defaultUpcaseTable, encodeUpcaseTable } from './upcase.js';
 export const SMALL_DATA_MAX = 1024;
 
 /** Streams at least this long are hashed on a worker thread (see hasher()). */
-const WORKER_HASH_MIN = 1 << 20;
+const WORKER_HASH_MIN = 512 * 1024;
 
 export interface CimWriterOptions {
   /** The parent image's `.cim` name in the same directory: makes a forked image. */
