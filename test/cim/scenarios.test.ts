@@ -77,18 +77,26 @@ test('multi-MiB files hash on the worker thread and still dedup; both hashers ag
     for (const hashOnWorker of [true, false]) {
       const name = `w${hashOnWorker}.cim`;
       const w = await createCimImage(dir, name, { hashOnWorker });
-      for (const f of ['a', 'b']) {
+      for (const f of ['a', 'b', 'c']) {
         await w.addFile(f, fileInfo(), big.length);
+        if (f === 'c') big[0]! ^= 1;
         for (let i = 0; i < big.length; i += 65536) await w.write(big.subarray(i, i + 65536));
+        if (f === 'c') big[0]! ^= 1;
       }
       const r = await w.commit();
       await w.close();
       assert.equal(r.dedupedBytes, big.length);
+      // A duplicate is cut off the region when found in time, else left unreferenced.
+      const id = guidToString(new Uint8Array(r.regionSetId));
+      assert.equal(statSync(join(dir, `region_${id}_1`)).size, 4096 + 2 * 3149824 + r.unreclaimedBytes + (r.unreclaimedBytes ? 4091 : 0));
       const img = await openCimImage(join(dir, name));
       try {
         const a = await img.record(await img.lookup('a'));
         assert.deepEqual(a.defaultStream.dataOffset, (await img.record(await img.lookup('b'))).defaultStream.dataOffset);
         assert.ok((await readAll(img, await img.lookup('b'))).equals(big));
+        const c = await readAll(img, await img.lookup('c'));
+        assert.equal(c[0], big[0]! ^ 1);
+        assert.ok(c.subarray(1).equals(big.subarray(1)));
         await checkLayout(dir, name, img);
         const oid = readFileSync(join(dir, `objectid_${guidToString(new Uint8Array(r.regionSetId))}_1`));
         ids.push(oid.subarray(48).toString('hex'));

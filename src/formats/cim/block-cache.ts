@@ -1,11 +1,13 @@
-// A small read cache over a region file. Images are read mostly in the order they were written
-// (FileIDs, link tables and small data objects follow each other), so caching a few aligned
-// blocks turns thousands of tiny reads into a few large ones. Large reads bypass the cache.
+// A small read cache for metadata regions: security descriptors, EAs, reparse buffers and link
+// tables are small objects written next to each other, so a few aligned blocks turn thousands of
+// tiny reads into a few larger ones. Large reads bypass it. Data regions are read uncached: their
+// read order follows the directory walk, not the write order, and caching would read far more
+// than asked.
 
 import type { RandomAccessSource } from './io.js';
 
-const BLOCK = 256 * 1024;
-const MAX_BLOCKS = 16;
+const BLOCK = 64 * 1024;
+const MAX_BLOCKS = 32;
 
 export class BlockCachedSource implements RandomAccessSource {
   private readonly blocks = new Map<number, Uint8Array>();

@@ -34,6 +34,7 @@ import {
   REGION_HEADER_SIZE,
   REGION_SET_SIZE,
   regionFileName,
+  RegionType,
   StreamType,
   view,
   type FileRecord,
@@ -162,12 +163,13 @@ export class CimImage {
             if (e instanceof WcError && e.code === 'NotFound') throw new WcError('NotFound', `${cimName}: region file ${fileName} is missing (it must be in the same directory)`, { path: fileName });
             throw e;
           });
-          const region: Region = { info: { index: regions.length, fileName, type: -1, size: source.size, inherited: s < parents.length }, source: new BlockCachedSource(source) };
+          const region: Region = { info: { index: regions.length, fileName, type: -1, size: source.size, inherited: s < parents.length }, source };
           regions.push(region);
           if (source.size < REGION_HEADER_SIZE) throw corrupt(`${fileName}: ${source.size} bytes is too short for a region header (40 bytes)`, { path: fileName, offset: 0 });
           const rh = decodeRegionHeader(await source.read(0, REGION_HEADER_SIZE));
           if (rh.common.magic !== MAGIC || rh.common.type !== FileType.Region) throw corrupt(`${fileName}: not a CIM region file (bad magic or type at offset 0)`, { path: fileName, offset: 0 });
           region.info.type = rh.type;
+          if (rh.type === RegionType.Metadata) region.source = new BlockCachedSource(source);
         }
       }
       const image = new CimImage(cimName, header, regions, src);

@@ -78,6 +78,8 @@ export interface CimCommitResult {
   dataBytes: number;
   /** Bytes of file data not written again because an identical object existed. */
   dedupedBytes: number;
+  /** Duplicate bytes found too late to cut off the data region (left unreferenced). */
+  unreclaimedBytes: number;
 }
 
 interface AdsEntry {
@@ -111,6 +113,17 @@ interface OpenStream {
   /** Data region length before this object's alignment padding (where to cut back a duplicate). */
   rollbackTo: number;
   start: number;
+}
+
+/** A large data object written before its digest was known (see settleDedup). */
+interface PendingDedup {
+  rec: StreamRecord;
+  start: number;
+  rollbackTo: number;
+  digest: Uint8Array | undefined;
+  error: unknown;
+  /** Settles when digest or error is set. */
+  done: Promise<void>;
 }
 
 interface OwnRegion {
@@ -152,6 +165,8 @@ export class CimWriter {
   private state: 'open' | 'committed' | 'closed' | 'failed' = 'open';
   private dataBytes = 0;
   private dedupedBytes = 0;
+  private unreclaimedBytes = 0;
+  private readonly pendingDedup: PendingDedup[] = [];
   private readonly version: FormatVersion;
   private readonly entrySize: number;
   private readonly regionSetId: Uint8Array;
@@ -528,24 +543,51 @@ export class CimWriter {
         await Promise.all([this.data.sink.append(z), this.hasher(s.size).update(z)]);
         s.written += z.length;
       }
+      rec = { dataOffset: { region: this.data.index, offset: s.start }, size: s.size, type: StreamType.Data, sparse: false };
+      const pending = { rec, start: s.start, rollbackTo: s.rollbackTo, digest: undefined, error: undefined } as Omit<PendingDedup, 'done'> as PendingDedup;
       // Large data is always longer than 24 bytes, so its object ID is the SHA-512 prefix.
-      const digest = (await this.hasher(s.size).digest()).slice(0, DIGEST_SIZE);
-      const found = this.index.data.find(s.size, digest);
-      let at: RegionOffset;
-      if (found) {
-        await this.data.sink.truncate(s.rollbackTo);
-        this.dedupedBytes += s.size;
-        at = found;
-      } else {
-        at = { region: this.data.index, offset: s.start };
-        this.data.ids.push({ length: s.size, digest, offset: s.start });
-        this.index.data.add(s.size, digest, at);
-        this.dataBytes += s.size;
-      }
-      rec = { dataOffset: at, size: s.size, type: StreamType.Data, sparse: false };
+      pending.done = this.hasher(s.size).digest().then(
+        (d) => void (pending.digest = d.slice(0, DIGEST_SIZE)),
+        (e: unknown) => void (pending.error = e),
+      );
+      this.pendingDedup.push(pending);
+      // An inline digest is ready at once, so a duplicate can still be cut off the region; a
+      // worker digest arrives later and the writer goes on with the next file meanwhile.
+      if (s.size < WORKER_HASH_MIN) await pending.done;
+      await this.settleDedup();
     }
     if (s.adsName === undefined) s.node.rec.defaultStream = rec;
     else s.node.ads.get(nameKey(s.adsName, this.upcase))!.stream = rec;
+  }
+
+  /**
+   * Decides, in write order, whether each large data object whose digest has arrived is new or a
+   * duplicate. A duplicate is pointed at the earlier copy; its bytes are cut off the data region
+   * when it is still the last object there, otherwise they stay behind unreferenced (the price of
+   * hashing big files beside the I/O instead of waiting for each digest). With `all`, waits.
+   */
+  private async settleDedup(all = false): Promise<void> {
+    while (this.pendingDedup.length) {
+      const p = this.pendingDedup[0]!;
+      if (p.digest === undefined && p.error === undefined) {
+        if (!all) return;
+        await p.done;
+      }
+      this.pendingDedup.shift();
+      if (p.error !== undefined) throw p.error;
+      const size = p.rec.size;
+      const found = this.index.data.find(size, p.digest!);
+      if (found) {
+        p.rec.dataOffset = found;
+        this.dedupedBytes += size;
+        if (this.data.sink.length === p.start + size) await this.data.sink.truncate(p.rollbackTo);
+        else this.unreclaimedBytes += size;
+      } else {
+        this.data.ids.push({ length: size, digest: p.digest!, offset: p.start });
+        this.index.data.add(size, p.digest!, p.rec.dataOffset);
+        this.dataBytes += size;
+      }
+    }
   }
 
   /** Makes `path` another name of the file at `target` (CimCreateHardLink); directories are refused. */
@@ -609,6 +651,7 @@ export class CimWriter {
     this.check();
     try {
       await this.closeStream();
+      await this.settleDedup(true);
       const upcaseAt = await this.putMeta(encodeUpcaseTable(this.upcase));
       // Post-order: a directory's table needs no child's, but deepest-first mirrors real images.
       const reachable = new Set<number>();
@@ -660,7 +703,7 @@ export class CimWriter {
       await this.out.commit(this.cimName);
       this.state = 'committed';
       await this.releaseHasher();
-      return { cimName: this.cimName, regionSetId: this.regionSetId, files, fileCount: reachable.size, dataBytes: this.dataBytes, dedupedBytes: this.dedupedBytes };
+      return { cimName: this.cimName, regionSetId: this.regionSetId, files, fileCount: reachable.size, dataBytes: this.dataBytes, dedupedBytes: this.dedupedBytes, unreclaimedBytes: this.unreclaimedBytes };
     } catch (e) {
       this.state = 'failed';
       await this.releaseHasher().catch(() => undefined);
