@@ -171,11 +171,18 @@ export class FsImageOutput extends FsDirectory implements CimOutput {
   }
 
   async commit(lastName: string): Promise<void> {
-    for (const name of this.staged) if (name !== lastName) await fs.rename(this.tmp(name), join(this.dir, name));
-    // link() refuses to replace an existing file, so a concurrent image of the same name wins cleanly.
+    const published: string[] = [];
     try {
+      for (const name of this.staged) {
+        if (name === lastName) continue;
+        await fs.rename(this.tmp(name), join(this.dir, name));
+        published.push(name);
+      }
+      // link() refuses to replace an existing file, so a concurrent image of the same name wins cleanly.
       await fs.link(this.tmp(lastName), join(this.dir, lastName));
     } catch (e) {
+      // Without its .cim the new region files are orphans: take them back.
+      for (const name of published) await fs.rm(join(this.dir, name), { force: true });
       throw fromNodeError(e, join(this.dir, lastName));
     }
     await fs.unlink(this.tmp(lastName));

@@ -330,3 +330,21 @@ test('PE image streams (type 2) read through their mappings (spec §12.2)', () =
       await img.close();
     }
   }));
+
+test('two writers racing for one name: the second commit fails and takes its files back', () =>
+  withDir('race', async (dir) => {
+    const w1 = await createCimImage(dir, 'same.cim');
+    const w2 = await createCimImage(dir, 'same.cim');
+    await put(w1, 'one', '1');
+    await put(w2, 'two', '2');
+    await w1.commit();
+    await assert.rejects(w2.commit(), (e: unknown) => isWcError(e) && e.code === 'AlreadyExists');
+    await w2.close();
+    assert.equal(readdirSync(dir).length, 7);
+    const img = await openCimImage(join(dir, 'same.cim'));
+    try {
+      assert.deepEqual((await img.list(img.rootId)).map((e) => e.name), ['one']);
+    } finally {
+      await img.close();
+    }
+  }));
