@@ -12,7 +12,6 @@ import { decodeEaChain } from './ea.js';
 import type { CimFileResolver, RandomAccessSource } from './io.js';
 import {
   attributesFromRecord,
-  decodeCommonHeader,
   decodeFileRecord,
   decodeFilesystemHeaderFixed,
   decodeFilesystemObject,
@@ -541,11 +540,5 @@ export class CimImage {
       if (e.isDirectory) await pushChildren(e.id, e.path);
     }
   }
-
-  /** Reads the 32-byte common header of any file in the image directory (for info tools). */
-  static decodeCommon(b: Uint8Array): ReturnType<typeof decodeCommonHeader> {
-    return decodeCommonHeader(b);
-  }
 }
 
-export { FILE_RECORD_SIZE_V1, FILE_RECORD_SIZE_V2 };
