@@ -180,6 +180,7 @@ const result = {
   files: files.length,
   bytes,
   dedupedBytes: cimW.v.dedupedBytes,
+  unreclaimedBytes: cimW.v.unreclaimedBytes,
   regionBytes: onDisk,
   write: { catMs: Math.round(catW.ms), cimMs: Math.round(cimW.ms), catMBps: +mbps(bytes, catW.ms), cimMBps: +mbps(bytes, cimW.ms), ratio: +(catW.ms / cimW.ms).toFixed(2) },
   read: { catRegionsMs: Math.round(catR.ms), cimListReadMs: Math.round(cimR.ms), filesRead: cimR.v.n, bytesRead: cimR.v.b, ratio: +(catR.ms / cimR.ms).toFixed(2) },
