@@ -18,6 +18,8 @@ export interface CimImageSummary {
   formatMajor: number;
   formatMinor: number;
   regionSetId: string;
+  /** The raw header fields: where the Filesystem object is, and the reserved values. */
+  header: { filesystemOffset: { region: number; offset: number }; reserved: { common13: number; common24: string; header64: number } };
   parents: { regionSetId: string; regionCount: number }[];
   regionFiles: { name: string; index: number; type: string; size: number; inherited: boolean }[];
   objectIdFiles: { name: string; size: number }[];
@@ -78,6 +80,7 @@ export async function summarizeImage(img: CimImage, cimPath: string, options: Ta
     formatMajor: h.version.major,
     formatMinor: h.version.minor,
     regionSetId: h.regionSetId,
+    header: { filesystemOffset: h.filesystemOffset, reserved: h.reserved },
     parents: h.parents,
     regionFiles,
     objectIdFiles,

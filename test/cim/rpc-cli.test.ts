@@ -46,6 +46,8 @@ test('cim/* methods over JSON-RPC, with $/items streaming', async () => {
     assert.equal(info.extraLinks, 1);
     assert.equal(info.regionFiles.length, 3);
     assert.equal(info.parents.length, 0);
+    assert.equal(info.header.reserved.header64, 7);
+    assert.equal(info.header.filesystemOffset.region, 0);
 
     const listed = await conn.sendRequest<{ count: number; items: any[] }>('cim/list', { path, itemPath: 'files' });
     assert.equal(listed.count, 603);

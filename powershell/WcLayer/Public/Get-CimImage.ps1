@@ -9,7 +9,8 @@ function Get-CimImage {
     version, the image's region set id, the region sets of its parents, every region file with
     its type and size, the objectid files, the number of files, directories, extra hard links and
     alternate streams, the bytes of file data, and the bytes on disk (own, shared with parents,
-    and the .cim file itself). Works on any OS; no CimFS driver is needed.
+    and the .cim file itself), and the raw header fields (Filesystem object offset, reserved
+    values). Works on any OS; no CimFS driver is needed.
 
     .PARAMETER Path
     The .cim file. Accepts pipeline input by property name (FullName, PSPath), so
@@ -64,6 +65,7 @@ function Get-CimImage {
             FormatMajor      = $info.formatMajor
             FormatMinor      = $info.formatMinor
             RegionSetId      = $info.regionSetId
+            Header           = $info.header
             ParentCount      = @($info.parents).Count
             Parents          = @($info.parents | ForEach-Object { $_.regionSetId })
             RegionFiles      = $regions
