@@ -12,6 +12,8 @@
     # Explicit lists, never wildcards: auto-loading reads them without importing the module.
     FunctionsToExport    = @(
         'Export-WcHive'
+        'Get-CimImage'
+        'Get-CimImageItem'
         'Get-WcBackend'
         'Get-WcHiveKey'
         'Get-WcHiveValue'

@@ -5,13 +5,21 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isWcError } from '../errors.js';
-import { sdCommand } from './commands/sd.js';
+import { tarCommand } from './commands/tar.js';
+import { hiveCommand } from './commands/hive.js';
+import { cimCommand } from './commands/cim.js';
+
+const commands = [tarCommand, hiveCommand, cimCommand, sdCommand, serveCommand, versionCommand];
 import { serveCommand } from './commands/serve.js';
 import { versionCommand } from './commands/version.js';
 import { tarCommand } from './commands/tar.js';
 import { hiveCommand } from './commands/hive.js';
 
-const commands = [tarCommand, hiveCommand, sdCommand, serveCommand, versionCommand];
+import { tarCommand } from './commands/tar.js';
+import { hiveCommand } from './commands/hive.js';
+import { cimCommand } from './commands/cim.js';
+
+const commands = [tarCommand, hiveCommand, cimCommand, sdCommand, serveCommand, versionCommand];
 
 export async function main(argv: string[]): Promise<void> {
   let cli = yargs(argv)

@@ -2,7 +2,8 @@
 
 import type { RpcMethod } from '../method.js';
 import { backendMethods } from './backend.js';
+import { cimMethods } from './cim.js';
 import { hiveMethods } from './hive.js';
 import { tarMethods } from './tar.js';
 
-export const areaMethods: RpcMethod[] = [...backendMethods, ...tarMethods, ...hiveMethods];
+export const areaMethods: RpcMethod[] = [...backendMethods, ...tarMethods, ...hiveMethods, ...cimMethods];
