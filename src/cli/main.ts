@@ -5,19 +5,12 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isWcError } from '../errors.js';
-import { tarCommand } from './commands/tar.js';
-import { hiveCommand } from './commands/hive.js';
 import { cimCommand } from './commands/cim.js';
-
-const commands = [tarCommand, hiveCommand, cimCommand, sdCommand, serveCommand, versionCommand];
+import { hiveCommand } from './commands/hive.js';
+import { sdCommand } from './commands/sd.js';
 import { serveCommand } from './commands/serve.js';
+import { tarCommand } from './commands/tar.js';
 import { versionCommand } from './commands/version.js';
-import { tarCommand } from './commands/tar.js';
-import { hiveCommand } from './commands/hive.js';
-
-import { tarCommand } from './commands/tar.js';
-import { hiveCommand } from './commands/hive.js';
-import { cimCommand } from './commands/cim.js';
 
 const commands = [tarCommand, hiveCommand, cimCommand, sdCommand, serveCommand, versionCommand];
 
