@@ -4,3 +4,4 @@
 export { writeEntries, type LayerWriter, type WriteEntriesOptions, type WriteEntriesResult } from './writer.js';
 export { checkLayerPath, checkStreamName } from './paths.js';
 export * from './legacy/index.js';
+export * from './cim/index.js';
