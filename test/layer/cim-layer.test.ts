@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { Entry } from '../../src/formats/entry.js';
 import { mergeHives } from '../../src/formats/regf/merge.js';
 import { Hive } from '../../src/formats/regf/reader.js';
@@ -134,6 +135,69 @@ test('a chain of four generations: forks see their ancestors, whiteouts hide, me
     assert.equal(await destroyCimLayer(g1), true);
     assert.deepEqual(await listDir(root), ['g0', 'g2', 'g3']);
     assert.equal(await text(g3, 'Files/a.txt'), 'a1', 'a layer folder holds every image file it needs');
+  } finally {
+    await removeDir(root);
+  }
+});
+
+/** What a list of entries leaves behind: path → content (links resolved, storable attributes only). */
+function materialize(entries: Awaited<ReturnType<typeof collect>>): Map<string, string> {
+  const view = new Map<string, string>();
+  for (const e of entries) {
+    if (e.kind === 'whiteout') view.set(e.path, 'whiteout');
+    else if (e.kind === 'link') view.set(e.path, view.get(e.target) ?? `link to missing ${e.target}`);
+    else if (e.kind === 'stream') view.set(e.path, `${view.get(e.path)} +${e.name}:${e.sha256}`);
+    else {
+      const info = { ...e.info, attributes: e.info.attributes & (0x1 | 0x2 | 0x4 | 0x10 | 0x20 | 0x200 | 0x400) };
+      view.set(e.path, JSON.stringify({ ...e, path: undefined, info }, (_k, v) => (typeof v === 'bigint' ? String(v) : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)));
+    }
+  }
+  return view;
+}
+
+test('without the journal, a layer is read by comparing its image with its parent: same content, whiteouts of what the parent had, folders before changes', async () => {
+  const root = await tempDir('wclayer-cim-');
+  try {
+    const base = join(root, 'base');
+    await writeLayer(base, sampleBase(31));
+    const byJournal = await collect(readCimLayer(base, { source: 'journal' }));
+    const byDiff = await collect(readCimLayer(base, { source: 'diff' }));
+    assertWriterOrder(byDiff);
+    assert.deepEqual(materialize(byDiff), materialize(byJournal));
+
+    const child = join(root, 'child');
+    const baseFiles = (await collect(readCimLayer(base))).find((e) => e.path === 'Files');
+    assert.ok(baseFiles?.kind === 'directory');
+    await writeLayer(
+      child,
+      [
+        { kind: 'directory', path: 'Files', info: baseFiles.info }, // re-added unchanged: not seen by the diff
+        { kind: 'whiteout', path: 'Files/Windows/System32/config/SAM' },
+        { kind: 'whiteout', path: 'Files/never-existed' },
+        file('Files/Windows/new.txt', 'new'),
+        dir('Files/sub'),
+        file('Files/sub/c.txt', 'c'),
+        { kind: 'stream', path: 'Files/sub/c.txt', name: 'zone', size: 2, data: Readable.from([Buffer.from('z1')]) },
+        { kind: 'link', path: 'Files/sub/c2.txt', target: 'Files/sub/c.txt' },
+      ],
+      [base],
+    );
+    const diff = await collect(readCimLayer(child, { source: 'diff' }));
+    assertWriterOrder(diff);
+    const summary = diff.map((e) => `${e.kind} ${e.path}${e.kind === 'stream' ? `:${e.name}` : ''}${e.kind === 'link' ? ` -> ${e.target}` : ''}`);
+    assert.deepEqual(summary, [
+      'whiteout Files/Windows/System32/config/SAM',
+      'directory Files',
+      'directory Files/sub',
+      'file Files/sub/c.txt',
+      'stream Files/sub/c.txt:zone',
+      'link Files/sub/c2.txt -> Files/sub/c.txt',
+      'directory Files/Windows',
+      'file Files/Windows/new.txt',
+    ]);
+    // the same changes as the journal, less what an image cannot show
+    const journal = await collect(readCimLayer(child));
+    assert.deepEqual(materialize(diff.filter((e) => e.kind !== 'directory')), materialize(journal.filter((e) => e.kind !== 'directory' && e.path !== 'Files/never-existed')));
   } finally {
     await removeDir(root);
   }
