@@ -3,7 +3,7 @@
 // against mergeHives, and a chain of generations.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Entry } from '../../src/formats/entry.js';
@@ -11,6 +11,7 @@ import { mergeHives } from '../../src/formats/regf/merge.js';
 import { Hive } from '../../src/formats/regf/reader.js';
 import { readOsBuild } from '../../src/formats/regf/index.js';
 import { writeEntries } from '../../src/layer/writer.js';
+import { createCimImage } from '../../src/cim/image.js';
 import { createCimLayerWriter, describeCimLayer, destroyCimLayer, readCimLayer, HIVES } from '../../src/layer/cim/index.js';
 import { assertSameEntries, assertWriterOrder, collect, listDir, removeDir, tempDir } from './helpers.js';
 import { UVM_SOFTWARE_BUILD, baseHive, deltaHive, dir, entryBytes, file, imageFile, imageStat, sampleBase, sampleChild } from './cim-helpers.js';
@@ -198,6 +199,38 @@ test('without the journal, a layer is read by comparing its image with its paren
     // the same changes as the journal, less what an image cannot show
     const journal = await collect(readCimLayer(child));
     assert.deepEqual(materialize(diff.filter((e) => e.kind !== 'directory')), materialize(journal.filter((e) => e.kind !== 'directory' && e.path !== 'Files/never-existed')));
+  } finally {
+    await removeDir(root);
+  }
+});
+
+test('a parent whose image hcsshim placed in <Dir(layer)>/cim-layers is forked, described, read and destroyed', async () => {
+  const root = await tempDir('wclayer-cim-');
+  try {
+    await mkdir(join(root, 'cim-layers'));
+    const w = await createCimImage(join(root, 'cim-layers'), 'hp.cim');
+    await w.addFile('Files', { attributes: 0x10, creationTime: 1n, lastAccessTime: 1n, lastWriteTime: 1n, changeTime: 1n }, 0);
+    await w.addFile('Files\\x.txt', { attributes: 0x20, creationTime: 1n, lastAccessTime: 1n, lastWriteTime: 1n, changeTime: 1n }, 1);
+    await w.write(Buffer.from('x'));
+    await w.commit();
+    await w.close();
+    const hp = join(root, 'hp');
+    await mkdir(hp);
+
+    const info = await describeCimLayer(hp);
+    assert.deepEqual(info, { kind: 'cim', parents: [], imagePath: join(root, 'cim-layers', 'hp.cim'), hasUtilityVM: false });
+    assert.deepEqual((await collect(readCimLayer(hp))).map((e) => `${e.kind} ${e.path}`), ['directory Files', 'file Files/x.txt']);
+
+    const kid = join(root, 'kid');
+    await writeLayer(kid, [dir('Files'), file('Files/y.txt', 'y')], [hp]);
+    assert.equal((await imageFile(kid, 'Files/x.txt'))?.bytes.toString(), 'x');
+    assert.equal((await imageFile(kid, 'Files/y.txt'))?.bytes.toString(), 'y');
+
+    assert.equal(await destroyCimLayer(hp), true);
+    assert.deepEqual(await listDir(join(root, 'cim-layers')), [], 'the image and its own region files are gone');
+    assert.deepEqual(await listDir(hp), [], 'the folder is left, as hcsshim leaves it');
+    assert.equal(await destroyCimLayer(hp), false);
+    assert.equal((await imageFile(kid, 'Files/x.txt'))?.bytes.toString(), 'x', 'the child keeps its own links to the parent image files');
   } finally {
     await removeDir(root);
   }

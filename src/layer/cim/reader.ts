@@ -22,7 +22,7 @@ import { createInterface } from 'node:readline';
 import { WcError, corrupt, fromNodeError, isWcError } from '../../errors.js';
 import type { Entry, FileInfo } from '../../formats/entry.js';
 import type { CimImage } from '../../formats/cim/reader.js';
-import { StreamType, type RegionOffset, type StreamRecord } from '../../formats/cim/layout.js';
+import { StreamType, guidFromString, objectIdFileName, regionFileName, type RegionOffset, type StreamRecord } from '../../formats/cim/layout.js';
 import { openCimImage } from '../../cim/image.js';
 import { throwIfCancelled } from '../../task.js';
 import { CHANGES_FILE, CIM_DIR, HIVES_DIR, LAYER_CHAIN_FILE, LAYOUT_FILE, META_FILE, UTILITY_VM, UVM_BUILD_FILE, cimNameFor, type ChangeRecord } from './format.js';
@@ -319,25 +319,35 @@ function plainInfo(info: FileInfo): FileInfo {
 }
 
 /**
- * Removes a CIM layer folder (image, std files, records). A folder without an image is left
- * alone and false comes back (hcsshim's DestroyCimLayer guards the same way against being
- * called with a snapshots root).
+ * Removes a CIM layer. This toolkit's layers (image inside the folder) go as a whole folder. For
+ * an image hcsshim placed in `<Dir(layer)>/cim-layers/`, only that image goes (its `.cim` and the
+ * region and objectid files of its own region set), as hcsshim's DestroyCimLayer does. A folder
+ * without an image is left alone and false comes back (hcsshim guards the same way against
+ * being called with a snapshots root).
  */
 export async function destroyCimLayer(layerPath: string): Promise<boolean> {
   const dir = resolve(layerPath);
-  let image: string;
+  let info: CimLayerInfo;
   try {
-    image = (await readMeta(dir))?.image ?? cimNameFor(dir);
+    info = await describeCimLayer(dir);
   } catch (e) {
-    if (isWcError(e) && e.code === 'Corrupt') return false;
+    if (isWcError(e) && (e.code === 'NotFound' || e.code === 'Corrupt')) return false;
     throw e;
   }
-  try {
-    await stat(join(dir, CIM_DIR, image));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
-    throw fromNodeError(e, join(dir, CIM_DIR, image));
+  if (dirname(dirname(info.imagePath)) === dir) {
+    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+    return true;
   }
-  await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+  const image = await openCimImage(info.imagePath);
+  const own: string[] = [];
+  try {
+    const guid = guidFromString(image.header.regionSetId);
+    for (let i = 0; i < image.header.regionCount; i++) own.push(regionFileName(guid, i), objectIdFileName(guid, i));
+  } finally {
+    await image.close();
+  }
+  // The .cim first: once it is gone the image no longer exists, even if a region file stays.
+  await rm(info.imagePath, { force: true });
+  for (const name of own) await rm(join(dirname(info.imagePath), name), { force: true });
   return true;
 }

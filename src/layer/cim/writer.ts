@@ -7,11 +7,12 @@
 
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, copyFile, lstat, mkdir, open, readFile, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { link, copyFile, lstat, mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { WcError, fromNodeError, invalidArgument, isWcError } from '../../errors.js';
 import type { FileInfo, LayerPath } from '../../formats/entry.js';
 import type { CimWriter } from '../../formats/cim/writer.js';
+import { guidFromString, objectIdFileName, regionFileName } from '../../formats/cim/layout.js';
 import { Hive, mergeHives, readOsBuild } from '../../formats/regf/index.js';
 import { createCimImage, openCimImage } from '../../cim/image.js';
 import type { Platform } from '../../platform/types.js';
@@ -82,13 +83,13 @@ export async function createCimLayerWriter(layerPath: string, options: CimLayerW
   }
   const imageName = cimNameFor(target);
   let parentImage: string | undefined;
-  let parentCimDir: string | undefined;
+  let parentImagePath: string | undefined;
   if (parents.length) {
     const parent = parents[0]!;
-    parentImage = (await readMeta(parent))?.image ?? cimNameFor(parent);
-    parentCimDir = join(parent, CIM_DIR);
-    if (!(await exists(join(parentCimDir, parentImage)))) {
-      throw new WcError('NotFound', `cannot create layer with missing parent ${parent}: it has no image ${CIM_DIR}/${parentImage}`, { path: parent });
+    parentImagePath = await findParentImage(parent);
+    parentImage = basename(parentImagePath);
+    if (parentImage.toLowerCase() === imageName.toLowerCase()) {
+      throw invalidArgument(`layer ${target} would name its image ${imageName}, as its parent ${parent} does (rename the layer folder)`, { path: target });
     }
   }
   const staging = `${target}.tmp-${randomBytes(6).toString('hex')}`;
@@ -96,15 +97,8 @@ export async function createCimLayerWriter(layerPath: string, options: CimLayerW
   try {
     await mkdir(dirname(target), { recursive: true });
     await mkdir(join(staging, CIM_DIR), { recursive: true });
-    if (parentCimDir) {
-      // The fork reads its parents' region files from its own directory: bring the whole chain.
-      for (const name of await readdir(parentCimDir)) {
-        if (name.toLowerCase() === imageName.toLowerCase()) {
-          throw invalidArgument(`layer ${target} would name its image ${imageName}, which its parent chain already uses (rename the layer folder)`, { path: target });
-        }
-        await linkOrCopy(join(parentCimDir, name), join(staging, CIM_DIR, name));
-      }
-    }
+    // The fork reads its parents' region files from its own directory: bring the whole chain.
+    if (parentImagePath) for (const from of await imageFiles(parentImagePath)) await linkOrCopy(from, join(staging, CIM_DIR, basename(from)));
     cim = await createCimImage(join(staging, CIM_DIR), imageName, parentImage ? { parent: parentImage } : {});
     const journal = await open(join(staging, CHANGES_FILE), 'wx');
     return new CimLayerWriter(target, staging, imageName, parentImage, parents, cim, journal, options);
@@ -509,6 +503,39 @@ async function exists(path: string): Promise<boolean> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw fromNodeError(e, path);
   }
+}
+
+/**
+ * The parent layer's image: in its folder (this toolkit) or in `<Dir(parent)>/cim-layers/`
+ * (hcsshim's placement). NotFound names the parent otherwise.
+ */
+async function findParentImage(parent: string): Promise<string> {
+  const meta = await readMeta(parent);
+  const name = meta?.image ?? cimNameFor(parent);
+  const candidates = meta ? [join(parent, CIM_DIR, name)] : [join(parent, CIM_DIR, name), join(dirname(parent), CIM_DIR, name)];
+  for (const c of candidates) if (await exists(c)) return c;
+  throw new WcError('NotFound', `cannot create layer with missing parent ${parent}: it has no image ${CIM_DIR}/${name}`, { path: parent });
+}
+
+/** An image's `.cim` and every region and objectid file of its region sets and its parents'. */
+async function imageFiles(cimPath: string): Promise<string[]> {
+  const image = await openCimImage(cimPath);
+  const dir = dirname(cimPath);
+  const out = [cimPath];
+  try {
+    const sets = [...image.header.parents, { regionSetId: image.header.regionSetId, regionCount: image.header.regionCount }];
+    for (const set of sets) {
+      const guid = guidFromString(set.regionSetId);
+      for (let i = 0; i < set.regionCount; i++) {
+        out.push(join(dir, regionFileName(guid, i)));
+        const oid = join(dir, objectIdFileName(guid, i));
+        if (await exists(oid)) out.push(oid);
+      }
+    }
+  } finally {
+    await image.close();
+  }
+  return out;
 }
 
 /** The layer's record (META_FILE), or undefined when the folder has none. */
