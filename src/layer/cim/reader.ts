@@ -132,8 +132,7 @@ export async function* readCimLayer(layerPath: string, options: CimLayerReaderOp
       if (line === '') continue;
       throwIfCancelled(options.signal, `reading layer ${dir}`);
       const r = parseRecord(line, journalPath, n);
-      const e = await entryFor(image, r);
-      if (e) yield e;
+      yield* entriesFor(image, r);
     }
   } finally {
     lines.close();
@@ -167,31 +166,40 @@ async function lookupOrUndefined(image: CimImage, path: string): Promise<number 
   }
 }
 
-async function entryFor(image: CimImage, r: ChangeRecord): Promise<Entry | undefined> {
-  switch (r.op) {
-    case 'remove':
-      return { kind: 'whiteout', path: r.path };
-    case 'link': {
-      const id = await lookupOrUndefined(image, r.path);
-      return id === undefined ? undefined : { kind: 'link', path: r.path, target: r.target };
-    }
-    case 'add': {
-      const id = await lookupOrUndefined(image, r.path);
-      if (id === undefined) return undefined;
-      const st = await image.stat(id);
-      const info = plainInfo(st.info);
-      if (r.attributes !== undefined) info.attributes = r.attributes;
-      if (st.isDirectory) return { kind: 'directory', path: r.path, info };
-      return { kind: 'file', path: r.path, info, size: st.size, ...(st.size > 0 ? { data: image.createReadStream(id) } : {}) };
-    }
-    case 'stream': {
-      const id = await lookupOrUndefined(image, r.path);
-      if (id === undefined) return undefined;
-      const s = (await image.stat(id)).alternateStreams.find((a) => a.name === r.name) ?? (await image.stat(id)).alternateStreams.find((a) => a.name.toLowerCase() === r.name.toLowerCase());
-      if (!s) return undefined;
-      return { kind: 'stream', path: r.path, name: s.name, size: s.size, ...(s.size > 0 ? { data: image.createReadStream(id, { streamName: s.name }) } : {}) };
-    }
+/** What one journal record gives back, read from the final image. */
+async function* entriesFor(image: CimImage, r: ChangeRecord): AsyncGenerator<Entry> {
+  if (r.op === 'remove') {
+    yield { kind: 'whiteout', path: r.path };
+    return;
   }
+  const id = await lookupOrUndefined(image, r.path);
+  if (id === undefined) return; // removed again later in the layer
+  if (r.op === 'link') {
+    if ((await lookupOrUndefined(image, r.target)) === id) yield { kind: 'link', path: r.path, target: r.target };
+    // The target went or was replaced later: this name now holds its own content.
+    else yield* objectAt(image, id, r.path, undefined, true);
+  } else if (r.op === 'add') {
+    yield* objectAt(image, id, r.path, r.attributes, false);
+  } else {
+    const s = (await image.stat(id)).alternateStreams.find((a) => a.name.toLowerCase() === r.name.toLowerCase());
+    if (s) yield streamEntry(image, id, r.path, s);
+  }
+}
+
+/** The file or folder at `path` (with all its streams when `withStreams`). */
+async function* objectAt(image: CimImage, id: number, path: string, attributes: number | undefined, withStreams: boolean): AsyncGenerator<Entry> {
+  const st = await image.stat(id);
+  const info = plainInfo(st.info);
+  // The recorded bits belong to what was added then; a later add may have replaced it with the
+  // other kind (its own record comes later and settles the final attributes).
+  if (attributes !== undefined && ((attributes & 0x10) !== 0) === st.isDirectory) info.attributes = attributes;
+  if (st.isDirectory) yield { kind: 'directory', path, info };
+  else yield { kind: 'file', path, info, size: st.size, ...(st.size > 0 ? { data: image.createReadStream(id) } : {}) };
+  if (withStreams) for (const s of st.alternateStreams) yield streamEntry(image, id, path, s);
+}
+
+function streamEntry(image: CimImage, id: number, path: string, s: { name: string; size: number }): Entry {
+  return { kind: 'stream', path, name: s.name, size: s.size, ...(s.size > 0 ? { data: image.createReadStream(id, { streamName: s.name }) } : {}) };
 }
 
 async function* readByDiff(dir: string, info: CimLayerInfo, options: CimLayerReaderOptions): AsyncGenerator<Entry> {
@@ -300,11 +308,7 @@ async function* diffEntries(child: CimImage, parent: CimImage | undefined, signa
       yield { kind: 'link', path: w.path, target: prior };
       continue;
     }
-    const st = await child.stat(w.fileId);
-    yield { kind: 'file', path: w.path, info: plainInfo(st.info), size: st.size, ...(st.size > 0 ? { data: child.createReadStream(w.fileId) } : {}) };
-    for (const s of st.alternateStreams) {
-      yield { kind: 'stream', path: w.path, name: s.name, size: s.size, ...(s.size > 0 ? { data: child.createReadStream(w.fileId, { streamName: s.name }) } : {}) };
-    }
+    yield* objectAt(child, w.fileId, w.path, undefined, true);
   }
 }
 
