@@ -13,7 +13,8 @@ import { WcError, fromNodeError, invalidArgument, isWcError } from '../../errors
 import type { FileInfo, LayerPath } from '../../formats/entry.js';
 import type { CimWriter } from '../../formats/cim/writer.js';
 import { guidFromString, objectIdFileName, regionFileName } from '../../formats/cim/layout.js';
-import { Hive, mergeHives, readOsBuild } from '../../formats/regf/index.js';
+import { Hive, mergeHives, readOsBuild, type HiveSource } from '../../formats/regf/index.js';
+import { openFileReadAt, type FileReadAt } from '../../hive/file-readat.js';
 import { createCimImage, openCimImage } from '../../cim/image.js';
 import type { Platform } from '../../platform/types.js';
 import { throwIfCancelled } from '../../task.js';
@@ -395,11 +396,14 @@ export class CimLayerWriter implements LayerWriter {
     // opening it); such layers (e.g. a utility VM holding only boot files) get no build file.
     if (!soft) return;
     let build: number;
+    const src = await openFileReadAt(soft.host);
     try {
-      build = await readOsBuild(await Hive.fromBytes(await readFile(soft.host)));
+      build = await readOsBuild(await Hive.open(src));
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       throw new WcError('Corrupt', `read os version string from UtilityVM SOFTWARE hive ${soft.path}: ${why}`, { entry: soft.path }, { cause: e });
+    } finally {
+      await src.close();
     }
     if (build > 0xffff) throw new WcError('Corrupt', `parse os version string (${build}): out of the 16-bit range hcsshim accepts`, { entry: soft.path });
     this.osBuild = build;
@@ -428,15 +432,20 @@ export class CimLayerWriter implements LayerWriter {
       const delta = [...this.stdFiles.values()].find((f) => deltaHiveOf(f.path) === h);
       if (!delta) continue;
       throwIfCancelled(this.options.signal, `writing layer ${this.layerPath}`);
-      const base = await this.parentBaseHive(h.base, delta.path);
+      const opened: FileReadAt[] = [];
       let merged: Uint8Array;
       try {
+        const base = await this.parentBaseHive(h.base, delta.path, opened);
+        const deltaSource = await openFileReadAt(delta.host);
+        opened.push(deltaSource);
         // The delta's own write time stamps the result, so the same import gives the same bytes.
-        merged = await mergeHives(base, [await readFile(delta.host)], { timestamp: delta.info.lastWriteTime, ...(this.options.signal ? { signal: this.options.signal } : {}) });
+        merged = await mergeHives(base, [deltaSource], { timestamp: delta.info.lastWriteTime, ...(this.options.signal ? { signal: this.options.signal } : {}) });
       } catch (e) {
-        if (isWcError(e) && e.code === 'Cancelled') throw e;
+        if (isWcError(e) && (e.code === 'Cancelled' || e.code === 'FailedPrecondition')) throw e;
         const why = e instanceof Error ? e.message : String(e);
         throw new WcError(isWcError(e) ? e.code : 'Corrupt', `merging ${HIVES_DIR}/${h.base} with ${delta.path}: ${why}`, { entry: delta.path }, { cause: e });
+      } finally {
+        for (const o of opened) await o.close();
       }
       const host = join(this.stagingPath, HIVES_DIR, h.base);
       await writeFile(host, merged, { flag: 'wx' });
@@ -449,13 +458,15 @@ export class CimLayerWriter implements LayerWriter {
    * the one in the parent's image (a parent without that delta wrote no host copy, but its image
    * inherits the base from further down).
    */
-  private async parentBaseHive(baseName: string, deltaPath: string): Promise<Uint8Array> {
+  private async parentBaseHive(baseName: string, deltaPath: string, opened: FileReadAt[]): Promise<HiveSource> {
     const parent = this.parents[0]!;
-    try {
-      return await readFile(join(parent, HIVES_DIR, baseName));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fromNodeError(e, join(parent, HIVES_DIR, baseName));
+    const host = join(parent, HIVES_DIR, baseName);
+    if (await exists(host)) {
+      const src = await openFileReadAt(host);
+      opened.push(src);
+      return src;
     }
+    // Rare (and hives are modest): read it whole from the image.
     const image = await openCimImage(join(this.stagingPath, CIM_DIR, this.parentImage!));
     try {
       const id = await image.lookup(`${HIVES_DIR}/${baseName}`).catch(() => undefined);
