@@ -124,7 +124,8 @@ export async function* readCimLayer(layerPath: string, options: CimLayerReaderOp
     throw fromNodeError(e, journalPath);
   });
   const image = await openCimImage(info.imagePath);
-  const lines = createInterface({ input: createReadStream(journalPath, 'utf8'), crlfDelay: Infinity });
+  const input = createReadStream(journalPath, 'utf8');
+  const lines = createInterface({ input, crlfDelay: Infinity });
   try {
     let n = 0;
     for await (const line of lines) {
@@ -136,6 +137,7 @@ export async function* readCimLayer(layerPath: string, options: CimLayerReaderOp
     }
   } finally {
     lines.close();
+    input.destroy();
     await image.close();
   }
 }
