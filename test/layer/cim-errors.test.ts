@@ -2,13 +2,13 @@
 // staging folder, the parent untouched).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { isWcError, type ErrorCode } from '../../src/errors.js';
 import type { Entry } from '../../src/formats/entry.js';
 import { writeEntries } from '../../src/layer/writer.js';
-import { createCimLayerWriter, readCimLayer } from '../../src/layer/cim/index.js';
+import { createCimLayerWriter, describeCimLayer, readCimLayer } from '../../src/layer/cim/index.js';
 import { collect, listDir, removeDir, tempDir } from './helpers.js';
 import { baseHive, dir, file, fileInfo, imageFile } from './cim-helpers.js';
 
@@ -176,5 +176,18 @@ test('the layer folder is refused when something is already there; a second writ
     assert.equal((await imageFile(layer, 'Files/one'))?.bytes.toString(), '1');
     await writeFile(join(root, 'file'), 'x');
     await expectFailure(createCimLayerWriter(join(root, 'file')), 'AlreadyExists', /layer already exists/);
+  });
+});
+
+test('reading: a damaged journal is Corrupt naming the line; a folder that is not a CIM layer is NotFound', async () => {
+  await withParent(async (root, parent) => {
+    await appendFile(join(parent, 'wclayer-cim-changes.jsonl'), '{"op":"add"}\n');
+    const lines = baseEntries().length;
+    await expectFailure(collect(readCimLayer(parent)), 'Corrupt', new RegExp(`wclayer-cim-changes\\.jsonl line ${lines + 1} is not a change record`));
+    await appendFile(join(parent, 'wclayer-cim-changes.jsonl'), 'not json\n');
+    await expectFailure(collect(readCimLayer(parent, { source: 'journal' })), 'Corrupt', /is not a change record|is not JSON/);
+    await mkdir(join(root, 'plain'));
+    await expectFailure(describeCimLayer(join(root, 'plain')), 'NotFound', /is not a CIM layer/);
+    await expectFailure(collect(readCimLayer(join(root, 'plain'))), 'NotFound', /is not a CIM layer/);
   });
 });
