@@ -12,7 +12,9 @@
 //   - Parents: CIM layers of this toolkit, or folders whose image hcsshim placed in
 //     `<Dir(parent)>/cim-layers/<Base(parent)>.cim`. Nearest first, as in hcsshim.
 //   - Std files are compared as hcsshim does (hives and *_DELTA without case; the utility VM
-//     files exactly). A std file still needs its folder in the image, like any entry.
+//     files exactly). A std file still needs its folder in the image, like any entry. A link
+//     NAMED like a std file is refused even when its target is one too (hcsshim would queue
+//     that link and the hive would silently escape the merge).
 //   - Whiteouts of paths that exist nowhere below are kept for export but change nothing
 //     (CimDeletePath would fail; real layer tars carry such whiteouts).
 //   - A base layer without one of the five config hives fails at close (hcsshim's host link
