@@ -6,8 +6,8 @@ import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CimImage, CimStat } from '../formats/cim/reader.js';
 import { objectIdFileName, guidFromString } from '../formats/cim/layout.js';
-import { FILETIME_UNIX_EPOCH } from '../formats/entry.js';
 import { sdToSddl } from '../formats/backup/sddl.js';
+import { filetimeToIsoMillis } from '../formats/backup/filetime.js';
 import { WcError } from '../errors.js';
 import { throwIfCancelled, type TaskOptions } from '../task.js';
 
@@ -98,12 +98,9 @@ export async function summarizeImage(img: CimImage, cimPath: string, options: Ta
   };
 }
 
-/** FILETIME as ISO-8601, or null when unset (0) or outside what a Date can hold. */
+/** FILETIME as ISO-8601 (millisecond precision), or null when unset (0) or outside what a Date can hold. */
 export function filetimeToIso(ft: bigint): string | null {
-  if (ft === 0n) return null;
-  const ms = (ft - FILETIME_UNIX_EPOCH) / 10000n;
-  if (ms < -8640000000000000n || ms > 8640000000000000n) return null;
-  return new Date(Number(ms)).toISOString();
+  return ft === 0n ? null : filetimeToIsoMillis(ft);
 }
 
 const ATTRIBUTE_NAMES: [number, string][] = [
