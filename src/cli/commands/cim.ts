@@ -3,16 +3,10 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { CimItem } from '../../cim/inspect.js';
 import type { CimImage } from '../../formats/cim/reader.js';
+import { loadCimLibrary, type CimLibrary } from '../../cim/lazy.js';
 
-/** The CIM library, loaded when a command runs, not when `wclayer` starts (serve's cold start). */
-async function cimLib() {
-  const [image, extract, inspect] = await Promise.all([import('../../cim/image.js'), import('../../cim/extract.js'), import('../../cim/inspect.js')]);
-  return { ...image, ...extract, ...inspect };
-}
-type CimLib = Awaited<ReturnType<typeof cimLib>>;
-
-async function withImage<T>(path: string, body: (img: CimImage, lib: CimLib) => Promise<T>): Promise<T> {
-  const lib = await cimLib();
+async function withImage<T>(path: string, body: (img: CimImage, lib: CimLibrary) => Promise<T>): Promise<T> {
+  const lib = await loadCimLibrary();
   const img = await lib.openCimImage(path, { warn: (m) => process.stderr.write(`wclayer: warning: ${m}\n`) });
   try {
     return await body(img, lib);

@@ -1,17 +1,11 @@
 // cim/*: inspect CimFS images (summary, list, stat, read, extract). Thin shells over src/cim.
 
 import type { CimImage } from '../../formats/cim/reader.js';
+import { loadCimLibrary, type CimLibrary } from '../../cim/lazy.js';
 import { defineMethod, type RpcMethod } from '../method.js';
 
-/** The CIM library, loaded on the first call so that starting the backend does not pay for it. */
-async function cimLib() {
-  const [image, extract, inspect] = await Promise.all([import('../../cim/image.js'), import('../../cim/extract.js'), import('../../cim/inspect.js')]);
-  return { ...image, ...extract, ...inspect };
-}
-type CimLib = Awaited<ReturnType<typeof cimLib>>;
-
-async function withImage<T>(path: string, body: (img: CimImage, lib: CimLib) => Promise<T>): Promise<T> {
-  const lib = await cimLib();
+async function withImage<T>(path: string, body: (img: CimImage, lib: CimLibrary) => Promise<T>): Promise<T> {
+  const lib = await loadCimLibrary();
   const img = await lib.openCimImage(path);
   try {
     return await body(img, lib);
