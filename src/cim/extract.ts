@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { corrupt, fromNodeError, WcError } from '../errors.js';
 import type { CimImage } from '../formats/cim/reader.js';
 import { invalidNameReason } from '../formats/cim/names.js';
-import { FILETIME_UNIX_EPOCH } from '../formats/entry.js';
+import { filetimeToUnixMs } from '../formats/backup/filetime.js';
 import { throwIfCancelled, type TaskOptions } from '../task.js';
 
 export interface ExtractResult {
@@ -25,9 +25,8 @@ export interface ExtractResult {
 }
 
 function toDate(ft: bigint): Date | undefined {
-  if (ft <= 0n) return undefined;
-  const ms = Number((ft - FILETIME_UNIX_EPOCH) / 10000n);
-  return Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms) : undefined;
+  const ms = ft > 0n ? filetimeToUnixMs(ft) : undefined;
+  return ms === undefined ? undefined : new Date(ms);
 }
 
 export async function extractImage(img: CimImage, destination: string, itemPath = '', options: TaskOptions = {}): Promise<ExtractResult> {

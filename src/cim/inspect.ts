@@ -6,7 +6,9 @@ import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CimImage, CimStat } from '../formats/cim/reader.js';
 import { objectIdFileName, guidFromString } from '../formats/cim/layout.js';
-import { FILETIME_UNIX_EPOCH } from '../formats/entry.js';
+import { sdToSddl } from '../formats/backup/sddl.js';
+import { filetimeToIsoMillis } from '../formats/backup/filetime.js';
+import { WcError } from '../errors.js';
 import { throwIfCancelled, type TaskOptions } from '../task.js';
 
 const REGION_TYPE_NAMES = ['metadata', 'data', 'smallData'];
@@ -96,12 +98,9 @@ export async function summarizeImage(img: CimImage, cimPath: string, options: Ta
   };
 }
 
-/** FILETIME as ISO-8601, or null when unset (0) or outside what a Date can hold. */
+/** FILETIME as ISO-8601 (millisecond precision), or null when unset (0) or outside what a Date can hold. */
 export function filetimeToIso(ft: bigint): string | null {
-  if (ft === 0n) return null;
-  const ms = (ft - FILETIME_UNIX_EPOCH) / 10000n;
-  if (ms < -8640000000000000n || ms > 8640000000000000n) return null;
-  return new Date(Number(ms)).toISOString();
+  return ft === 0n ? null : filetimeToIsoMillis(ft);
 }
 
 const ATTRIBUTE_NAMES: [number, string][] = [
@@ -137,7 +136,7 @@ export interface CimItem {
   lastWriteTimeRaw: string;
   changeTimeRaw: string;
   securityDescriptor: string | null;
-  /** SDDL text: filled in once the SD renderer (src/formats/backup) is merged; see sddlOf. */
+  /** SDDL text of securityDescriptor; null without one or when it cannot be rendered (see sddlOf). */
   sddl: string | null;
   extendedAttributes: { name: string; flags: number; value: string }[];
   reparseTag: number;
@@ -148,11 +147,17 @@ export interface CimItem {
 }
 
 /**
- * INTEGRATION POINT: the SD -> SDDL renderer is written concurrently in src/formats/backup/.
- * Once merged, return its rendering here; until then items carry the SD as base64 and sddl null.
+ * The SDDL of a descriptor, or null: a descriptor SDDL cannot express (Unsupported) or that
+ * does not parse (Corrupt) is still shown as base64, so one odd file does not stop a listing.
  */
-export function sddlOf(_securityDescriptor: Uint8Array | undefined): string | null {
-  return null;
+export function sddlOf(securityDescriptor: Uint8Array | undefined): string | null {
+  if (!securityDescriptor) return null;
+  try {
+    return sdToSddl(securityDescriptor);
+  } catch (e) {
+    if (e instanceof WcError && (e.code === 'Unsupported' || e.code === 'Corrupt')) return null;
+    throw e;
+  }
 }
 
 const b64 = (b: Uint8Array | undefined): string | null => (b ? Buffer.from(b).toString('base64') : null);

@@ -2,19 +2,21 @@
 // `wclayer`: the command line over the same library functions the RPC methods call.
 // Each command group lives in src/cli/commands/<name>.ts; add it to the list below.
 
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { isWcError } from '../errors.js';
 import { cimCommand } from './commands/cim.js';
 import { hiveCommand } from './commands/hive.js';
 import { sdCommand } from './commands/sd.js';
-import { serveCommand } from './commands/serve.js';
+import { plainServeArgs, runServe, serveCommand } from './commands/serve.js';
 import { tarCommand } from './commands/tar.js';
 import { versionCommand } from './commands/version.js';
 
 const commands = [tarCommand, hiveCommand, cimCommand, sdCommand, serveCommand, versionCommand];
 
 export async function main(argv: string[]): Promise<void> {
+  // The backend's cold start: a plain `serve --stdio` needs no yargs (loaded only below).
+  const serve = plainServeArgs(argv);
+  if (serve) return runServe(serve);
+  const { default: yargs } = await import('yargs');
   let cli = yargs(argv)
     .scriptName('wclayer')
     .usage('$0 <command> [options]\n\nWindows container image layers without a container daemon: tar, CimFS, legacy layers, registry hives.')
@@ -36,7 +38,8 @@ export async function main(argv: string[]): Promise<void> {
   await cli.parseAsync();
 }
 
-main(hideBin(process.argv)).catch((e: unknown) => {
+// process.argv without the node binary and the script (what yargs' hideBin gives for Node).
+main(process.argv.slice(2)).catch((e: unknown) => {
   if (isWcError(e)) {
     const where = e.data.path ?? e.data.entry ?? e.data.key;
     process.stderr.write(`wclayer: ${e.code}: ${e.message}${where && !e.message.includes(String(where)) ? ` (${where})` : ''}\n`);

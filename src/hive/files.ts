@@ -1,12 +1,13 @@
 // Hive files on disk: opening a hive with its transaction logs, finding the SOFTWARE hive of a
-// layer, and writing output files through a temporary name renamed into place on success.
+// layer; output files are written with src/fs/stage.ts's writeFileAtomic (re-exported here).
 
-import { randomBytes } from 'node:crypto';
-import { open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { fromNodeError, WcError } from '../errors.js';
+import { WcError } from '../errors.js';
 import { Hive } from '../formats/regf/reader.js';
 import { openFileReadAt, type FileReadAt } from './file-readat.js';
+
+export { writeFileAtomic } from '../fs/stage.js';
 
 export interface OpenHiveFileOptions {
   /** 'auto' (default): use <hive>.LOG1/.LOG2/.LOG beside the file when the hive is dirty; 'none': read as is; or explicit paths. */
@@ -109,43 +110,3 @@ export async function findLayerSoftwareHive(layerPath: string, utilityVm = false
   throw new WcError('NotFound', `no SOFTWARE hive in layer '${layerPath}' (looked for ${order.map((p) => p.join('/')).join(', ')})`, { path: layerPath });
 }
 
-/**
- * Writes a file by streaming chunks to a temporary name in the target's folder and renaming it
- * over the target when everything was written; on failure the temporary file is removed.
- */
-export async function writeFileAtomic(
-  target: string,
-  chunks: Uint8Array | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
-  options: { overwrite?: boolean; encoding?: 'utf8' | 'utf16le' } = {},
-): Promise<number> {
-  if (!options.overwrite && (await stat(target).catch(() => undefined))) {
-    throw new WcError('AlreadyExists', `'${target}' already exists (pass overwrite to replace it)`, { path: target });
-  }
-  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  let fh: FileHandle | undefined;
-  try {
-    fh = await open(temp, 'wx');
-  } catch (e) {
-    throw fromNodeError(e, temp);
-  }
-  let written = 0;
-  try {
-    const write = async (c: Uint8Array | string): Promise<void> => {
-      const b = typeof c === 'string' ? Buffer.from(c, options.encoding ?? 'utf8') : c;
-      let done = 0;
-      while (done < b.length) done += (await fh!.write(b, done, b.length - done)).bytesWritten;
-      written += b.length;
-    };
-    if (chunks instanceof Uint8Array) await write(chunks);
-    else for await (const c of chunks as AsyncIterable<Uint8Array | string>) await write(c);
-    await fh.sync();
-    await fh.close();
-    fh = undefined;
-    await rename(temp, target);
-    return written;
-  } catch (e) {
-    if (fh) await fh.close().catch(() => undefined);
-    await rm(temp, { force: true });
-    throw fromNodeError(e, target);
-  }
-}

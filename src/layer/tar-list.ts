@@ -1,5 +1,6 @@
 // Listing a layer tar file (or stdin) for the CLI and the `tar/list` RPC method: opens the input,
 // reports progress as bytes read against the file size, and hands each entry to `onItem`.
+// Items carry `sddl` (src/formats/backup's renderer) unless the caller passes its own renderSddl.
 
 import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -7,14 +8,16 @@ import { fromNodeError, WcError } from '../errors.js';
 import { listLayerTar, type ListingItem, type ListOptions } from '../formats/tar/listing.js';
 import type { DecodeResult } from '../formats/tar/decode.js';
 import type { RandomAccessInput } from '../formats/tar/compression.js';
+import { sdToSddl } from '../formats/backup/sddl.js';
 
 const SMALL_READ = 64 * 1024;
 
 export async function listLayerTarFile(
   path: string,
   onItem: (item: ListingItem) => void | Promise<void>,
-  options: ListOptions = {},
+  listOptions: ListOptions = {},
 ): Promise<DecodeResult> {
+  const options: ListOptions = { renderSddl: sdToSddl, ...listOptions };
   if (path === '-') return listLayerTar(process.stdin, onItem, options);
   let fh;
   try {

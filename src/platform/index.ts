@@ -25,22 +25,7 @@ export type {
 } from './types.js';
 export { WINDOWS_OPERATIONS } from './types.js';
 
-export type PlatformName = 'win32' | 'portable';
-
-export interface PlatformInfo {
-  /** Which implementation is active. */
-  name: PlatformName;
-  os: NodeJS.Platform;
-  arch: string;
-}
-
-export function activePlatform(): PlatformInfo {
-  return {
-    name: process.platform === 'win32' ? 'win32' : 'portable',
-    os: process.platform,
-    arch: process.arch,
-  };
-}
+export { activePlatform, type PlatformInfo, type PlatformName } from './active.js';
 
 /** The error for an operation that needs the Windows kernel (HCS, CimFS mounts, vmcompute). */
 export function unsupportedHere(operation: string): WcError {

@@ -3,5 +3,5 @@
 // any other sink turns them into a layer.
 
 export { generateSampleLayer, SAMPLE_MIN_FILES, type SampleLayerKind, type SampleLayerOptions } from './layer.js';
-export { BASE_HIVES, BCD_HIVE, DELTA_HIVES, PLACEHOLDER_HIVE_SIZE, placeholderHive, type HiveKind } from './hives.js';
+export { BASE_HIVES, BCD_HIVE, DELTA_HIVES, PLACEHOLDER_HIVE_SIZE, SAMPLE_OS, placeholderHive, sampleHive, type HiveKind } from './hives.js';
 export { SAMPLE_DIR_SDDL, SAMPLE_FILE_SDDL } from './security.js';

@@ -12,10 +12,10 @@ import { invalidArgument } from '../errors.js';
 import { FILE_ATTRIBUTE, FILETIME_UNIX_EPOCH, type Entry, type ExtendedAttribute, type FileInfo } from '../formats/entry.js';
 import { throwIfCancelled, type TaskOptions } from '../task.js';
 import { DataPool } from './data.js';
-import { BASE_HIVES, BCD_HIVE, DELTA_HIVES, placeholderHive, type HiveKind } from './hives.js';
+import { BASE_HIVES, BCD_HIVE, DELTA_HIVES, sampleHive, type HiveKind } from './hives.js';
 import { BASE_SKELETON, CHILD_SKELETON, dirName, fileName } from './names.js';
 import { Rng } from './random.js';
-import { sampleMountPointReparse, sampleSymlinkReparse } from './reparse.js';
+import { encodeReparsePoint } from '../formats/backup/reparse.js';
 import { buildSecurityPool, type SecurityPool } from './security.js';
 
 export type SampleLayerKind = 'base' | 'child';
@@ -31,7 +31,8 @@ export interface SampleLayerOptions extends TaskOptions {
   totalSize: number;
   /**
    * Hive bytes, by file name ('SYSTEM', 'SOFTWARE' ..., 'BCD' with kind 'base'; 'System_Delta' ...
-   * with kind 'delta'). Default: a 4096-byte placeholder that is NOT a valid hive (see hives.ts).
+   * with kind 'delta'). Default: real small hives (sampleHive in hives.ts); pass placeholderHive
+   * for the old 4096-byte stand-in that is not a valid hive.
    */
   hiveContent?: (name: string, kind: HiveKind) => Uint8Array;
   /** FILETIME that timestamps spread back from; default: derived from the seed (2019-2024). */
@@ -209,8 +210,8 @@ class Planner {
   }
 }
 
-function hiveBytes(options: SampleLayerOptions, name: string, kind: HiveKind): Uint8Array {
-  const b = options.hiveContent ? options.hiveContent(name, kind) : placeholderHive(name, kind);
+function hiveBytes(options: SampleLayerOptions, name: string, kind: HiveKind, timestamp: bigint): Uint8Array {
+  const b = options.hiveContent ? options.hiveContent(name, kind) : sampleHive(name, kind, timestamp);
   if (!(b instanceof Uint8Array)) throw invalidArgument(`hiveContent returned no bytes for ${name}`);
   return b;
 }
@@ -260,14 +261,14 @@ function plan(options: SampleLayerOptions, kind: SampleLayerKind): Plan {
   let fixedBytes = 0;
   if (kind === 'base') {
     for (const h of BASE_HIVES) {
-      const content = hiveBytes(options, h, 'base');
+      const content = hiveBytes(options, h, 'base', p.base);
       fixedBytes += content.length;
       p.addFile(config!, h, { ...p.fileInfo(false), attributes: FILE_ATTRIBUTE.ARCHIVE, securityDescriptor: p.sec.files[1]! }, false, content);
     }
   } else {
     const hivesDir: PlannedDir = { path: 'Hives', info: p.dirInfo(false), dirs: [], files: [], whiteouts: [], taken: new Set(), reparse: false, open: false };
     for (const h of DELTA_HIVES) {
-      const content = hiveBytes(options, h, 'delta');
+      const content = hiveBytes(options, h, 'delta', p.base);
       fixedBytes += content.length;
       // legacy export drops descriptors of Hives/* (spec 8.9): none here either
       hives.push(p.addFile(hivesDir, h, { ...p.fileInfo(false), attributes: FILE_ATTRIBUTE.ARCHIVE }, false, content));
@@ -276,7 +277,7 @@ function plan(options: SampleLayerOptions, kind: SampleLayerKind): Plan {
   }
   let bcdContent: Uint8Array | undefined;
   if (kind === 'base') {
-    bcdContent = hiveBytes(options, BCD_HIVE, 'base');
+    bcdContent = hiveBytes(options, BCD_HIVE, 'base', p.base);
     fixedBytes += bcdContent.length;
   }
   const budget = options.totalSize - fixedBytes;
@@ -305,7 +306,7 @@ function plan(options: SampleLayerOptions, kind: SampleLayerKind): Plan {
     if (symlink) {
       const target = rng.chance(0.5) ? `..\\${fileName(rng, true)}` : `C:\\Windows\\System32\\${fileName(rng, true)}`;
       info.attributes = FILE_ATTRIBUTE.ARCHIVE | FILE_ATTRIBUTE.REPARSE_POINT;
-      info.reparseData = sampleSymlinkReparse(target);
+      info.reparseData = encodeReparsePoint(target, false);
     }
     if (rng.chance(kind === 'base' ? 0.03 : 0.05)) info.extendedAttributes = p.eas();
     const f = p.addFile(dir, name, info, !symlink);
@@ -338,7 +339,7 @@ function plan(options: SampleLayerOptions, kind: SampleLayerKind): Plan {
       const d = p.newDir(`${parent.path}/${name}`, parent);
       d.reparse = true;
       d.info.attributes = FILE_ATTRIBUTE.DIRECTORY | FILE_ATTRIBUTE.REPARSE_POINT;
-      d.info.reparseData = junction ? sampleMountPointReparse(`C:\\ProgramData\\${dirName(rng, 'ProgramData')}`) : sampleSymlinkReparse(`..\\${dirName(rng, 'x')}`);
+      d.info.reparseData = junction ? encodeReparsePoint(`C:\\ProgramData\\${dirName(rng, 'ProgramData')}`, true) : encodeReparsePoint(`..\\${dirName(rng, 'x')}`, false);
     }
     // Whiteouts of things in the layers below.
     const whiteouts = Math.max(1, Math.round(regular * 0.03));

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { createCimImage } from '../../src/cim/image.js';
 import { cliPath } from '../helpers/paths.js';
+import { sdToSddl } from '../../src/formats/backup/sddl.js';
 import { dirInfo, fileInfo, tempDir } from './helpers.js';
 
 const SD = new Uint8Array([1, 0, 4, 0x80, ...new Array(16).fill(0)]);
@@ -54,7 +55,9 @@ test('cim/* methods over JSON-RPC, with $/items streaming', async () => {
     const big = listed.items.find((i: any) => i.name === 'big.bin');
     assert.equal(big.size, 300000);
     assert.equal(big.securityDescriptor, Buffer.from(SD).toString('base64'));
-    assert.equal(big.sddl, null);
+    // The SDDL renderer is wired in (it was null while the backup area was pending).
+    assert.equal(big.sddl, sdToSddl(SD));
+    assert.equal(typeof big.sddl, 'string');
     assert.deepEqual(big.alternateStreams, [{ name: 'Zone.Identifier', size: 4 }]);
     assert.equal(big.creationTimeRaw, '132469312249553355');
     assert.equal(big.creationTime, '2020-10-11T23:07:04.955Z');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { tempDir } from './corpus.js';
 import type { Hive } from '../../src/formats/regf/reader.js';
-import { decodeUtf16 } from '../../src/formats/regf/names.js';
+import { decodeUtf16le as decodeUtf16 } from '../../src/formats/backup/utf16.js';
 
 export function requireTool(name: string): void {
   const r = spawnSync(name, ['--help'], { encoding: 'utf8' });

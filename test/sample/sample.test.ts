@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { isWcError } from '../../src/errors.js';
 import type { Entry } from '../../src/formats/entry.js';
 import { encodeExtendedAttributes, parseSecurityDescriptor, sdToSddl } from '../../src/formats/backup/index.js';
-import { BASE_HIVES, DELTA_HIVES, SAMPLE_MIN_FILES, generateSampleLayer, type SampleLayerOptions } from '../../src/sample/index.js';
-import { sampleMountPointReparse, sampleSymlinkReparse } from '../../src/sample/reparse.js';
+import { BASE_HIVES, BCD_HIVE, DELTA_HIVES, SAMPLE_MIN_FILES, generateSampleLayer, placeholderHive, sampleHive, type SampleLayerOptions } from '../../src/sample/index.js';
+import { decodeReparsePoint, encodeReparsePoint } from '../../src/formats/backup/reparse.js';
 
 interface Collected {
   entries: Entry[];
@@ -71,6 +71,8 @@ function sizes(c: Collected): { files: number; total: number } {
 
 const base = { seed: 42, kind: 'base', fileCount: 400, totalSize: 3_000_000 } as const;
 const child = { seed: 42, kind: 'child', fileCount: 400, totalSize: 3_000_000 } as const;
+/** Bytes of a base layer's default hives (their size does not depend on the time). */
+const baseHiveBytes = [...BASE_HIVES, BCD_HIVE].reduce((n, h) => n + sampleHive(h, 'base', 0n).length, 0);
 
 test('same seed → identical entries and bytes; different seed → different', async () => {
   for (const o of [base, child]) {
@@ -85,7 +87,7 @@ test('same seed → identical entries and bytes; different seed → different', 
 });
 
 test('file count and total size are exact, and every data stream has exactly its size', async () => {
-  for (const o of [base, child, { ...base, fileCount: 7, totalSize: 6 * 4096 + 10 }, { ...base, fileCount: 6, totalSize: 6 * 4096 }, { ...child, fileCount: 37, totalSize: 1_234_567 }]) {
+  for (const o of [base, child, { ...base, fileCount: 7, totalSize: baseHiveBytes + 10 }, { ...base, fileCount: 6, totalSize: baseHiveBytes }, { ...child, fileCount: 37, totalSize: 1_234_567 }]) {
     const c = await collect(o);
     const s = sizes(c);
     assert.equal(s.files, o.fileCount, `${o.kind} file count`);
@@ -183,7 +185,7 @@ test('metadata is well-formed: SDs parse and render as SDDL, EAs encode, attribu
   assert.ok(entries.filter((e) => e.path.startsWith('Hives')).every((e) => !('info' in e) || !e.info?.securityDescriptor));
 });
 
-test('hiveContent supplies hive bytes and counts toward totalSize; the default is the documented placeholder', async () => {
+test('hiveContent supplies hive bytes and counts toward totalSize; the placeholder only on request', async () => {
   const calls: string[] = [];
   const c = await collect({
     ...child,
@@ -198,30 +200,46 @@ test('hiveContent supplies hive bytes and counts toward totalSize; the default i
   const baseCalls: string[] = [];
   await collect({ ...base, fileCount: 10, totalSize: 100_000, hiveContent: (n, k) => (baseCalls.push(`${n}/${k}`), new Uint8Array(8)) });
   assert.deepEqual(baseCalls, [...BASE_HIVES.map((h) => `${h}/base`), 'BCD/base']);
-  // default placeholder: 4096 bytes starting with "regf"
-  for await (const e of generateSampleLayer(child)) {
+  // the placeholder when asked for: 4096 bytes starting with "regf"
+  for await (const e of generateSampleLayer({ ...child, hiveContent: placeholderHive })) {
     if (e.kind === 'file' && e.path === 'Hives/System_Delta') {
       const chunks: Buffer[] = [];
       for await (const ch of e.data!) chunks.push(ch as Buffer);
       const b = Buffer.concat(chunks);
       assert.equal(b.length, 4096);
       assert.equal(b.subarray(0, 4).toString(), 'regf');
+      assert.deepEqual(b, Buffer.from(placeholderHive('System_Delta', 'delta')));
       break;
     }
     (e as { data?: { destroy(): void } }).data?.destroy();
   }
 });
 
-test('local reparse builder matches the spec 2.6 vectors', () => {
+test('reparse points come from the backup encoder (spec 2.6 vectors), and decode to their targets', async () => {
   const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
   const u16 = (s: string): string => Buffer.from(`${s}\0`, 'utf16le').toString('hex');
-  assert.equal(hex(sampleSymlinkReparse('hello.txt')), `0c0000a034000000000012001400120001000000${u16('hello.txt')}${u16('hello.txt')}`);
-  assert.equal(sampleSymlinkReparse('hello.txt').length, 60);
-  assert.equal(hex(sampleSymlinkReparse('C:\\foo')), `0c0000a0300000000000140016000c0000000000${u16('\\??\\C:\\foo')}${u16('C:\\foo')}`);
-  assert.equal(hex(sampleMountPointReparse('C:\\target')), `030000a03800000000001a001c001200${u16('\\??\\C:\\target')}${u16('C:\\target')}`);
-  const unc = sampleSymlinkReparse('\\\\server\\share');
+  assert.equal(hex(encodeReparsePoint('hello.txt', false)), `0c0000a034000000000012001400120001000000${u16('hello.txt')}${u16('hello.txt')}`);
+  assert.equal(hex(encodeReparsePoint('C:\\foo', false)), `0c0000a0300000000000140016000c0000000000${u16('\\??\\C:\\foo')}${u16('C:\\foo')}`);
+  assert.equal(hex(encodeReparsePoint('C:\\target', true)), `030000a03800000000001a001c001200${u16('\\??\\C:\\target')}${u16('C:\\target')}`);
+  const unc = encodeReparsePoint('\\\\server\\share', false);
   assert.equal(unc.length, 92);
   assert.equal(hex(unc.subarray(8, 20)), '000028002a001c0000000000');
+  // Enough folders that both junctions and directory symlinks occur (data not read).
+  const reparse: Entry[] = [];
+  for await (const e of generateSampleLayer({ ...child, fileCount: 3000 })) {
+    if ((e.kind === 'file' || e.kind === 'directory') && e.info.reparseData) reparse.push(e);
+    if (e.kind === 'file' || e.kind === 'stream') e.data?.destroy();
+  }
+  assert.ok(reparse.length >= 2);
+  const kinds = new Set<string>();
+  for (const e of reparse) {
+    const data = (e as { info: { reparseData: Uint8Array } }).info.reparseData;
+    const rp = decodeReparsePoint(data);
+    assert.ok(rp.kind === 'symlink' || rp.kind === 'mountPoint', e.path);
+    kinds.add(rp.kind);
+    assert.deepEqual(Buffer.from(encodeReparsePoint(rp.target, rp.kind === 'mountPoint')), Buffer.from(data), e.path);
+  }
+  assert.deepEqual([...kinds].sort(), ['mountPoint', 'symlink']);
 });
 
 test('progress reports reach the exact entry and byte totals', async () => {
@@ -247,7 +265,7 @@ test('bad options are InvalidArgument; an aborted signal cancels', async () => {
     { ...child, fileCount: 1.5 },
     { ...base, totalSize: -1 },
     { ...base, totalSize: 100 }, // less than the hives
-    { ...base, fileCount: 6, totalSize: 6 * 4096 + 1 }, // only hives: no file to hold the extra byte
+    { ...base, fileCount: 6, totalSize: baseHiveBytes + 1 }, // only hives: no file to hold the extra byte
     { ...base, kind: 'middle' as 'base' },
   ];
   for (const o of bad) {

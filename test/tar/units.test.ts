@@ -9,6 +9,7 @@ import { decodeReparsePoint, encodeReparsePoint, reparseTarget } from '../../src
 import { formatPaxRecord, parsePaxRecords } from '../../src/formats/tar/pax.js';
 import { TYPE } from '../../src/formats/tar/header.js';
 import { WcError } from '../../src/errors.js';
+import { sddlToSd } from '../../src/formats/backup/sddl.js';
 import { decodeAll, encode, info, rawEntry, tarOf, bytes } from './helpers.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -205,11 +206,13 @@ test('missing atime/ctime/creationtime default to the write time (decision 8.3)'
   assert.equal(i.creationTime, i.lastWriteTime);
 });
 
-test('EAs come back sorted; legacy MSWINDOWS.sd needs a converter', async () => {
+test('EAs come back sorted; legacy MSWINDOWS.sd goes through an SDDL converter', async () => {
   const { entries } = await decodeAll(tarOf(rawEntry({ name: 'Files/x', records: { 'MSWINDOWS.xattr.zeta': 'AQ==', 'MSWINDOWS.xattr.alpha': 'YmFy' } })));
   assert.deepEqual((entries[0] as any).info.extendedAttributes.map((e: any) => [e.name, Buffer.from(e.value).toString('latin1'), e.flags]), [['alpha', 'bar', 0], ['zeta', '\x01', 0]]);
   const sdTar = tarOf(rawEntry({ name: 'Files/x', records: { 'MSWINDOWS.sd': 'O:BAG:BA' } }));
-  await assert.rejects(decodeAll(sdTar), (e: unknown) => e instanceof WcError && e.code === 'Unsupported' && /SDDL/.test(e.message));
+  // Default converter: src/formats/backup's sddlToSd (see test/tar/sddl-wiring.test.ts).
+  const { entries: withDefault } = await decodeAll(sdTar);
+  assert.deepEqual(Buffer.from((withDefault[0] as any).info.securityDescriptor), Buffer.from(sddlToSd('O:BAG:BA')));
   const { entries: withConv } = await decodeAll(sdTar, { sddlToSecurityDescriptor: (s) => Buffer.from(s) });
   assert.equal(Buffer.from((withConv[0] as any).info.securityDescriptor).toString(), 'O:BAG:BA');
 });

@@ -38,7 +38,7 @@ function ConvertTo-WcCimImageItem {
         PSIsContainer      = [bool]$Item.isDirectory
         FileId             = $Item.fileId
         SecurityDescriptor = (& $bytes $Item.securityDescriptor)
-        # SDDL: the backend fills 'sddl' once its SD renderer is merged; until then it is null.
+        # SDDL rendered by the backend; null when the descriptor has no SDDL form (bytes still there).
         Sddl               = $Item.sddl
         ExtendedAttributes = $eas
         ReparseTag         = $Item.reparseTag

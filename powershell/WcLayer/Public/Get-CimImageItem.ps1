@@ -8,7 +8,7 @@ function Get-CimImageItem {
     Name, FullName (the path inside the image), Length, Attributes (System.IO.FileAttributes),
     the four timestamps in UTC (creation, last write, last access, change), PSIsContainer, plus
     what Windows keeps beside the data: the file id (equal for hard links), the security
-    descriptor (bytes, and SDDL once the module renders it), extended attributes, the reparse
+    descriptor (bytes, and SDDL; null when SDDL cannot express it), extended attributes, the reparse
     tag and buffer, and the alternate data streams. Items stream as the backend reads them.
 
     Without -ItemPath the root directory is listed; with -Recurse everything below it. When

@@ -1,15 +1,15 @@
 // `wclayer cim …`: look inside CimFS images from the command line.
 
 import type { Argv, CommandModule } from 'yargs';
-import { openCimImage } from '../../cim/image.js';
-import { extractImage } from '../../cim/extract.js';
-import { listItems, summarizeImage, toItem, type CimItem } from '../../cim/inspect.js';
+import type { CimItem } from '../../cim/inspect.js';
 import type { CimImage } from '../../formats/cim/reader.js';
+import { loadCimLibrary, type CimLibrary } from '../../cim/lazy.js';
 
-async function withImage<T>(path: string, body: (img: CimImage) => Promise<T>): Promise<T> {
-  const img = await openCimImage(path, { warn: (m) => process.stderr.write(`wclayer: warning: ${m}\n`) });
+async function withImage<T>(path: string, body: (img: CimImage, lib: CimLibrary) => Promise<T>): Promise<T> {
+  const lib = await loadCimLibrary();
+  const img = await lib.openCimImage(path, { warn: (m) => process.stderr.write(`wclayer: warning: ${m}\n`) });
   try {
-    return await body(img);
+    return await body(img, lib);
   } finally {
     await img.close();
   }
@@ -48,7 +48,7 @@ export const cimCommand: CommandModule<object, CimArgs> = {
         describe: 'Show the header, version, parents, region files, counts and sizes',
         builder: (a) => image(a).option('json', { type: 'boolean', default: false, describe: 'Print as JSON' }).example('$0 cim info layer.cim', 'summarize layer.cim') as Argv<CimArgs>,
         handler: async (a) => {
-          const s = await withImage(a.image, (img) => summarizeImage(img, a.image));
+          const s = await withImage(a.image, (img, { summarizeImage }) => summarizeImage(img, a.image));
           if (a.json) return printJson(s);
           const lines = [
             `image        ${s.path}`,
@@ -75,7 +75,7 @@ export const cimCommand: CommandModule<object, CimArgs> = {
             .example('$0 cim ls layer.cim Files/Windows', 'list one directory')
             .example('$0 cim ls -r layer.cim', 'list the whole image') as Argv<CimArgs>,
         handler: async (a) =>
-          withImage(a.image, async (img) => {
+          withImage(a.image, async (img, { listItems }) => {
             for await (const item of listItems(img, a.path ?? '', a.recurse ?? false)) process.stdout.write(`${a.json ? JSON.stringify(item) : itemLine(item)}\n`);
           }),
       })
@@ -83,7 +83,7 @@ export const cimCommand: CommandModule<object, CimArgs> = {
         command: 'stat <image> <path>',
         describe: 'Show all metadata of one item (JSON)',
         builder: (a) => image(a).positional('path', { type: 'string', demandOption: true, describe: 'Item inside the image' }).example('$0 cim stat layer.cim Files/License.txt', 'attributes, times, SD, EAs, streams') as Argv<CimArgs>,
-        handler: async (a) => withImage(a.image, async (img) => printJson(toItem(a.path!, await img.stat(await img.lookup(a.path!))))),
+        handler: async (a) => withImage(a.image, async (img, { toItem }) => printJson(toItem(a.path!, await img.stat(await img.lookup(a.path!))))),
       })
       .command<CimArgs>({
         command: 'cat <image> <path>',
@@ -112,7 +112,7 @@ export const cimCommand: CommandModule<object, CimArgs> = {
             .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' })
             .example('$0 cim extract layer.cim ./out', 'copy everything to ./out') as Argv<CimArgs>,
         handler: async (a) => {
-          const r = await withImage(a.image, (img) => extractImage(img, a.destination!, a.path ?? ''));
+          const r = await withImage(a.image, (img, { extractImage }) => extractImage(img, a.destination!, a.path ?? ''));
           if (a.json) return printJson(r);
           process.stdout.write(`extracted ${r.files} files (${r.bytes} bytes), ${r.directories} directories, ${r.hardLinks} hard links to ${r.destination}\n`);
           if (r.streamsSkipped || r.reparsePointsSkipped) process.stdout.write(`not representable here: ${r.streamsSkipped} alternate streams, ${r.reparsePointsSkipped} reparse points\n`);

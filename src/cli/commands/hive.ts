@@ -1,8 +1,10 @@
 // `wclayer hive …`: read, export and merge registry hive files.
 
 import type { Argv, CommandModule } from 'yargs';
-import { exportHiveFile, getKey, getValue, hiveInfo, listKeys, mergeHiveFiles, osVersion } from '../../hive/operations.js';
 import type { KeyJson, ValueJson } from '../../formats/regf/query.js';
+
+// Libraries load when a command runs, not when `wclayer` starts (serve's cold start).
+const hiveLib = () => import('../../hive/operations.js');
 
 type LogsMode = 'auto' | 'none';
 
@@ -29,7 +31,7 @@ const info: CommandModule<object, { hive: string; json: boolean; check: boolean;
       .option('logs', logsOption)
       .example('$0 hive info SYSTEM --check', 'header facts plus a full structural check') as never,
   handler: async (a) => {
-    const r = await hiveInfo(a.hive, { check: a.check, logs: a.logs });
+    const r = await (await hiveLib()).hiveInfo(a.hive, { check: a.check, logs: a.logs });
     if (a.json) return printJson(r);
     console.log(`${r.path}: regf ${r.version}${r.layered ? ' (layered delta)' : ''}, root '${r.rootName}'`);
     console.log(`  sequence ${r.primarySequence}/${r.secondarySequence}${r.dirty ? ' (dirty)' : ''}, bins ${r.binsSize} bytes, flags 0x${r.flags.toString(16)}, written ${r.lastWritten ?? 'unknown'}`);
@@ -54,7 +56,7 @@ const ls: CommandModule<object, { hive: string; key: string; recursive: boolean;
       .option('logs', logsOption)
       .example('$0 hive ls SYSTEM ControlSet001\\\\Services', 'the services of a SYSTEM hive') as never,
   handler: async (a) => {
-    await listKeys(a.hive, { key: a.key, recursive: a.recursive, logs: a.logs }, (k: KeyJson) => {
+    await (await hiveLib()).listKeys(a.hive, { key: a.key, recursive: a.recursive, logs: a.logs }, (k: KeyJson) => {
       console.log(a.json ? JSON.stringify(k) : a.recursive ? k.path : k.name);
     });
   },
@@ -74,12 +76,12 @@ const get: CommandModule<object, { hive: string; key: string; name?: string; jso
       .example("$0 hive get SOFTWARE 'Microsoft\\Windows NT\\CurrentVersion'", 'every value of the key') as never,
   handler: async (a) => {
     if (a.name !== undefined) {
-      const v = await getValue(a.hive, a.key, a.name, { logs: a.logs });
+      const v = await (await hiveLib()).getValue(a.hive, a.key, a.name, { logs: a.logs });
       if (a.json) return printJson(v);
       console.log(`${v.type} ${valueText(v)}`);
       return;
     }
-    const k = await getKey(a.hive, a.key, { logs: a.logs });
+    const k = await (await hiveLib()).getKey(a.hive, a.key, { logs: a.logs });
     if (a.json) return printJson(k);
     for (const v of k.values) console.log(`${v.name === '' ? '(default)' : v.name}\t${v.type}\t${valueText(v)}`);
   },
@@ -101,7 +103,7 @@ const exp: CommandModule<object, { hive: string; output: string; format: 'json' 
       .example('$0 hive export SYSTEM system.json', 'every key and value as JSON')
       .example('$0 hive export SOFTWARE sw.reg --format reg --prefix HKEY_LOCAL_MACHINE\\\\SOFTWARE', 'regedit-style .reg') as never,
   handler: async (a) => {
-    const r = await exportHiveFile(a.hive, a.output, {
+    const r = await (await hiveLib()).exportHiveFile(a.hive, a.output, {
       format: a.format,
       key: a.key,
       encoding: a.encoding,
@@ -125,7 +127,7 @@ const merge: CommandModule<object, { base: string; deltas: string[]; output: str
       .option('minor-version', { type: 'number', choices: [5, 6], default: 5, describe: 'Output format 1.5 (plain) or 1.6' })
       .example('$0 hive merge parent/Hives/SYSTEM_BASE layer/Hives/SYSTEM_DELTA -o layer/Hives/SYSTEM_BASE', 'the layer writer\'s hive rollup') as never,
   handler: async (a) => {
-    const r = await mergeHiveFiles(a.base, a.deltas, a.output, { overwrite: a.force, minorVersion: a['minor-version'] as 5 | 6 });
+    const r = await (await hiveLib()).mergeHiveFiles(a.base, a.deltas, a.output, { overwrite: a.force, minorVersion: a['minor-version'] as 5 | 6 });
     process.stderr.write(`wrote ${r.bytes} bytes to ${r.output}\n`);
   },
 };
@@ -141,7 +143,7 @@ const os: CommandModule<object, { path: string; layer: boolean; 'utility-vm': bo
       .option('json', { type: 'boolean', default: false, describe: 'Print as JSON' })
       .example('$0 hive os-version --layer ./layers/servercore', 'the build of a base layer') as never,
   handler: async (a) => {
-    const r = await osVersion(a.layer ? { layerPath: a.path, utilityVm: a['utility-vm'] } : { hivePath: a.path });
+    const r = await (await hiveLib()).osVersion(a.layer ? { layerPath: a.path, utilityVm: a['utility-vm'] } : { hivePath: a.path });
     if (a.json) return printJson(r);
     console.log(`${r.productName ?? 'Windows'} ${r.displayVersion ?? r.releaseId ?? ''} ${r.version}`.replace(/\s+/g, ' ').trim());
   },

@@ -4,7 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Argv, CommandModule } from 'yargs';
 import { fromNodeError, invalidArgument, isWcError } from '../../errors.js';
-import { parseSecurityDescriptor, securityDescriptorToJson, formatSddl, sddlToSd } from '../../formats/backup/index.js';
+
+// Libraries load when a command runs, not when `wclayer` starts (serve's cold start).
+const backupLib = () => import('../../formats/backup/index.js');
 
 interface DecodeArgs {
   input: string;
@@ -43,6 +45,7 @@ const decodeCommand: CommandModule<object, DecodeArgs> = {
       .example('$0 sd decode AQAAgBQAAAAkAAAAAAAAAAAAAAABAgAAAAAABSAAAAAhAgAAAQIAAAAAAAUgAAAAIQIAAA==', 'prints O:BUG:BU')
       .example('$0 sd decode @sd.bin --json', 'owner, group, ACEs with SIDs, masks and flags') as Argv<DecodeArgs>,
   handler: async (args) => {
+    const { parseSecurityDescriptor, formatSddl, securityDescriptorToJson } = await backupLib();
     const sd = parseSecurityDescriptor(await readDescriptor(args.input));
     if (!args.json) {
       console.log(formatSddl(sd));
@@ -67,8 +70,8 @@ const encodeCommand: CommandModule<object, EncodeArgs> = {
       .option('hex', { type: 'boolean', default: false, describe: 'Print hex instead of base64' })
       .example('$0 sd encode "O:BUG:BU"', 'the 52-byte descriptor many Linux-built Windows layers carry')
       .example('$0 sd encode "D:PAI(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)"', 'a protected DACL') as Argv<EncodeArgs>,
-  handler: (args) => {
-    const bytes = sddlToSd(args.sddl);
+  handler: async (args) => {
+    const bytes = (await backupLib()).sddlToSd(args.sddl);
     console.log(Buffer.from(bytes).toString(args.hex ? 'hex' : 'base64'));
   },
 };

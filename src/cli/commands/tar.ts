@@ -1,8 +1,10 @@
 // `wclayer tar ...`: commands over layer tars. `tar ls` lists entries with their Windows metadata.
 
 import type { Argv, CommandModule } from 'yargs';
-import { listLayerTarFile } from '../../layer/tar-list.js';
-import { attributeLetters, type ListingItem } from '../../formats/tar/listing.js';
+import type { ListingItem } from '../../formats/tar/listing.js';
+
+// Libraries load when a command runs, not when `wclayer` starts (serve's cold start).
+const tarLib = async () => ({ ...(await import('../../layer/tar-list.js')), ...(await import('../../formats/tar/listing.js')) });
 
 interface LsArgs {
   file: string;
@@ -20,7 +22,7 @@ const KIND_LETTER: Record<ListingItem['kind'], string> = {
   whiteout: 'w',
 };
 
-function tableRow(item: ListingItem): string {
+function tableRow(item: ListingItem, attributeLetters: (attributes: number) => string): string {
   const when = item.lastWriteTime ? item.lastWriteTime.slice(0, 19).replace('T', ' ') : ''.padEnd(19);
   let name = item.name;
   if (item.kind === 'link') name += ` link to ${item.linkTarget}`;
@@ -55,10 +57,11 @@ const lsCommand: CommandModule<object, LsArgs> = {
     // yargs parses a lone '-' positional as an empty string; '-' means stdin.
     const file = args.file === '' ? '-' : args.file;
     try {
+      const { listLayerTarFile, attributeLetters } = await tarLib();
       const result = await listLayerTarFile(
         file,
         async (item) => {
-          buffered.push(`${args.json ? JSON.stringify(item) : tableRow(item)}\n`);
+          buffered.push(`${args.json ? JSON.stringify(item) : tableRow(item, attributeLetters)}\n`);
           if (buffered.length >= 512) await flush();
         },
         { signal: controller.signal, digests: args.digests },

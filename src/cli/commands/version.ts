@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { BACKEND_VERSION, PROTOCOL_VERSION } from '../../version.js';
-import { activePlatform } from '../../platform/index.js';
+import { activePlatform } from '../../platform/active.js';
 
 interface VersionArgs {
   json: boolean;

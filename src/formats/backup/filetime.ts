@@ -109,6 +109,25 @@ export function filetimeToIso(ft: bigint): string {
 let lastIsoInput = -1n;
 let lastIsoOutput = '';
 
+/** Milliseconds since the Unix epoch (floor), or undefined outside what a Date can hold. */
+export function filetimeToUnixMs(ft: bigint): number | undefined {
+  const ticks = ft - FILETIME_UNIX_EPOCH;
+  let ms = ticks / 10_000n;
+  if (ms * 10_000n > ticks) ms -= 1n; // floor for times before 1970
+  return ms >= -8_640_000_000_000_000n && ms <= 8_640_000_000_000_000n ? Number(ms) : undefined;
+}
+
+/** ISO 8601 at millisecond precision (Date.toISOString), or null outside a Date's range. */
+export function filetimeToIsoMillis(ft: bigint): string | null {
+  const ms = filetimeToUnixMs(ft);
+  return ms === undefined ? null : new Date(ms).toISOString();
+}
+
+/** A JavaScript time (ms since the Unix epoch, e.g. Date.now()) as a FILETIME. */
+export function unixMsToFiletime(ms: number): bigint {
+  return BigInt(Math.trunc(ms)) * 10_000n + FILETIME_UNIX_EPOCH;
+}
+
 const ISO_RE = /^([+-]?\d{4,6})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/;
 
 /** Parses an ISO 8601 date-time with a zone (Z or ±hh:mm); digits below 100 ns are truncated. */

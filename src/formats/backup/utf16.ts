@@ -1,5 +1,12 @@
 // UTF-16LE by code unit, so any JS string (even one with a lone surrogate) survives a round trip
-// exactly; Windows names are sequences of 16-bit units, not necessarily valid Unicode.
+// exactly; Windows names are sequences of 16-bit units, not necessarily valid Unicode. The one
+// UTF-16 codec of src/formats (backup streams, reparse points, registry names and strings).
+
+// Node's Buffer.prototype.ucs2Slice accepts any Uint8Array and skips creating a Buffer view per
+// call (much faster on the many short names of a hive). It is not documented, so fall back to
+// Buffer.from(...).toString() where it is missing. Both copy code units as they are.
+type SliceDecoder = (this: Uint8Array, start: number, end: number) => string;
+const ucs2Slice = (Buffer.prototype as unknown as Record<string, SliceDecoder | undefined>).ucs2Slice;
 
 export function encodeUtf16le(s: string): Uint8Array {
   const out = new Uint8Array(s.length * 2);
@@ -11,9 +18,8 @@ export function encodeUtf16le(s: string): Uint8Array {
   return out;
 }
 
-/** Decodes whole 16-bit units; the caller guarantees an even length. */
+/** Decodes whole 16-bit units (an odd last byte is ignored), keeping unpaired surrogates and NULs. */
 export function decodeUtf16le(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i + 1 < b.length; i += 2) s += String.fromCharCode(b[i]! | (b[i + 1]! << 8));
-  return s;
+  const len = b.length & ~1;
+  return ucs2Slice ? ucs2Slice.call(b, 0, len) : Buffer.from(b.buffer, b.byteOffset, len).toString('utf16le');
 }

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { corrupt, WcError } from '../../errors.js';
 import type { Entry, ExtendedAttribute, FileInfo } from '../entry.js';
 import { BlockCachedSource } from './block-cache.js';
-import { decodeEaChain } from './ea.js';
+import { decodeExtendedAttributes } from '../backup/ea.js';
 import type { CimFileResolver, RandomAccessSource } from './io.js';
 import {
   attributesFromRecord,
@@ -370,7 +370,7 @@ export class CimImage {
       const b = await this.readObject(r.eaOffset, r.eaLength, `the EA buffer of FileID ${id}`);
       let eas: ExtendedAttribute[];
       try {
-        eas = decodeEaChain(b);
+        eas = decodeExtendedAttributes(b);
       } catch (e) {
         throw this.corruptAt(r.eaOffset, `the EA buffer of FileID ${id}: ${(e as Error).message}`);
       }

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { WcError, invalidArgument } from '../../errors.js';
 import { FILE_ATTRIBUTE, type FileInfo } from '../entry.js';
-import { encodeEaChain } from './ea.js';
+import { encodeCimEaBuffer } from './ea.js';
 import type { AppendSink, CimOutput } from './io.js';
 import {
   decodeObjectIdFile,
@@ -454,7 +454,7 @@ export class CimWriter {
     if (info.extendedAttributes?.length) {
       let eas: Uint8Array;
       try {
-        eas = encodeEaChain(info.extendedAttributes);
+        eas = encodeCimEaBuffer(info.extendedAttributes);
       } catch (e) {
         throw invalidArgument(`extended attributes of ${path}: ${(e as Error).message}`, { path });
       }

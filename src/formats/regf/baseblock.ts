@@ -1,7 +1,7 @@
 // The 4096-byte base block (file header): fields, checksum, dirty state, and building one.
 
 import { corrupt } from '../../errors.js';
-import { decodeUtf16 } from './names.js';
+import { decodeUtf16le as decodeUtf16 } from '../backup/utf16.js';
 
 export const BASE_BLOCK_SIZE = 4096;
 /** Cell offsets count from the end of the base block. */

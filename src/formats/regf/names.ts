@@ -68,35 +68,19 @@ export function isCompressible(name: string): boolean {
 
 // Node's Buffer.prototype slice decoders accept any Uint8Array and skip creating a Buffer view
 // per call (4x faster on the many short names and strings of a hive). They are not documented,
-// so fall back to Buffer.from(...).toString() where they are missing.
+// so fall back to Buffer.from(...).toString() where they are missing. UTF-16 is in
+// src/formats/backup/utf16.ts.
 type SliceDecoder = (this: Uint8Array, start: number, end: number) => string;
 const proto = Buffer.prototype as unknown as Record<string, SliceDecoder | undefined>;
 const latin1Slice = proto.latin1Slice;
-const ucs2Slice = proto.ucs2Slice;
 const base64Slice = proto.base64Slice;
 
 export function decodeLatin1(b: Uint8Array): string {
   return latin1Slice ? latin1Slice.call(b, 0, b.length) : Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
 }
 
-/** UTF-16LE to string, keeping unpaired surrogates and NULs as they are (Node copies code units). */
-export function decodeUtf16(b: Uint8Array): string {
-  const len = b.length & ~1;
-  return ucs2Slice ? ucs2Slice.call(b, 0, len) : Buffer.from(b.buffer, b.byteOffset, len).toString('utf16le');
-}
-
 export function toBase64(b: Uint8Array): string {
   return base64Slice ? base64Slice.call(b, 0, b.length) : Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64');
-}
-
-export function encodeUtf16(s: string): Uint8Array {
-  const out = new Uint8Array(s.length * 2);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    out[2 * i] = c & 0xff;
-    out[2 * i + 1] = c >> 8;
-  }
-  return out;
 }
 
 export function encodeLatin1(s: string): Uint8Array {

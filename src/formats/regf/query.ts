@@ -5,14 +5,10 @@ import { WcError } from '../../errors.js';
 import type { Hive, RegKey, RegValue } from './reader.js';
 import { decodeValue, REG_SZ, typeName } from './values.js';
 import { toBase64 } from './names.js';
+import { filetimeToIsoMillis } from '../backup/filetime.js';
 
-/** FILETIME → ISO 8601 (null when out of JavaScript's date range). */
-export function filetimeToIso(ft: bigint): string | null {
-  // Number() rounds beyond 2^53 ticks by under 2 µs: irrelevant at millisecond resolution.
-  const ms = Math.floor(Number(ft) / 10000) - 11644473600000;
-  const d = new Date(ms);
-  return Number.isFinite(d.getTime()) ? d.toISOString() : null;
-}
+/** FILETIME → ISO 8601 at millisecond precision (null when out of JavaScript's date range). */
+export const filetimeToIso = filetimeToIsoMillis;
 
 const b64 = toBase64;
 

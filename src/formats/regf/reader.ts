@@ -10,7 +10,8 @@
 import { corrupt, WcError } from '../../errors.js';
 import { BINS_START, checkPrimaryHeader, HIVE_FLAG_LAYERED, NIL, parseBaseBlock, type BaseBlock } from './baseblock.js';
 import { replayLogs, type ReplayResult } from './log-replay.js';
-import { decodeLatin1, decodeUtf16, lhHash, namesEqual } from './names.js';
+import { decodeLatin1, lhHash, namesEqual } from './names.js';
+import { decodeUtf16le as decodeUtf16 } from '../backup/utf16.js';
 import { bufferReadAt, isBufferReadAt, readAll, type ReadAt } from './readat.js';
 import {
   BIG_DATA_SEGMENT,

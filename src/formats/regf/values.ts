@@ -2,7 +2,7 @@
 // encoding JavaScript values into data for the writer. Unknown types and odd sizes stay bytes.
 
 import { invalidArgument } from '../../errors.js';
-import { decodeUtf16, encodeUtf16 } from './names.js';
+import { decodeUtf16le as decodeUtf16, encodeUtf16le as encodeUtf16 } from '../backup/utf16.js';
 
 export const REG_NONE = 0;
 export const REG_SZ = 1;

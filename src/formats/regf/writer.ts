@@ -7,7 +7,9 @@
 
 import { invalidArgument } from '../../errors.js';
 import { BASE_BLOCK_SIZE, BINS_START, buildBaseBlock, HIVE_FLAG_LAYERED, NIL } from './baseblock.js';
-import { compareNames, encodeLatin1, encodeUtf16, isCompressible, lhHash, upcaseName } from './names.js';
+import { compareNames, encodeLatin1, isCompressible, lhHash, upcaseName } from './names.js';
+import { encodeUtf16le as encodeUtf16 } from '../backup/utf16.js';
+import { unixMsToFiletime } from '../backup/filetime.js';
 import {
   BIG_DATA_SEGMENT,
   KEY_COMP_NAME,
@@ -39,7 +41,7 @@ export interface WriteOptions {
 
 /** The current time as a FILETIME. */
 export function nowFiletime(): bigint {
-  return BigInt(Date.now()) * 10000n + 116444736000000000n;
+  return unixMsToFiletime(Date.now());
 }
 
 function align8(n: number): number {

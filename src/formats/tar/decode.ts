@@ -12,9 +12,9 @@
 //       `LIBARCHIVE.creationtime` becomes LastWriteTime, as in the reference.
 //  8.4  Opaque markers `.wh..wh..opq` are not special: like the reference they yield a whiteout
 //       of a child literally named `.wh..opq`.
-//  8.5  `MSWINDOWS.sd` (SDDL, pre-2016 writers) needs an SDDL parser: pass
-//       `sddlToSecurityDescriptor`; without one such an entry fails with Unsupported.
-//       `MSWINDOWS.rawsd` wins when both are present.
+//  8.5  `MSWINDOWS.sd` (SDDL, pre-2016 writers) is converted with src/formats/backup's sddlToSd
+//       (or the caller's `sddlToSecurityDescriptor`); SDDL that does not parse is Corrupt,
+//       naming the entry. `MSWINDOWS.rawsd` wins when both are present.
 //  8.6  Only the presence of `MSWINDOWS.mountpoint` matters; its value is ignored.
 //  8.14 Missing `MSWINDOWS.fileattr` means 0, or FILE_ATTRIBUTE_DIRECTORY for a directory.
 //  8.17 A backslash in a tar name is not a separator here: path safety (paths.ts) rejects it.
@@ -36,6 +36,7 @@ import { throwIfCancelled, type TaskOptions } from '../../task.js';
 import { FILE_ATTRIBUTE, type Entry, type ExtendedAttribute, type FileInfo, type LinkEntry } from '../entry.js';
 import { paxTimeToFiletime, unixNsToFiletime } from '../backup/filetime.js';
 import { encodeReparsePoint } from '../backup/reparse.js';
+import { sddlToSd } from '../backup/sddl.js';
 import { ByteSource } from './byte-source.js';
 import { decompressInput, type Compression, type RandomAccessInput } from './compression.js';
 import { TYPE } from './header.js';
@@ -44,7 +45,7 @@ import { checkLayerPath, EntryValidator, type ValidateOptions } from './paths.js
 import { KEY, WHITEOUT_PREFIX, compareUtf8 } from './windows.js';
 
 export interface DecodeOptions extends TaskOptions {
-  /** Converts a legacy `MSWINDOWS.sd` SDDL string to a self-relative security descriptor. */
+  /** Converts a legacy `MSWINDOWS.sd` SDDL string to a self-relative security descriptor (default sddlToSd). */
   sddlToSecurityDescriptor?: (sddl: string) => Uint8Array;
   /** Size of the input in bytes, for progress percentages. */
   inputSize?: number;
@@ -313,10 +314,16 @@ function fileInfo(rec: TarRecord, options: DecodeOptions): FileInfo {
     const sd = base64Strict(rec, KEY.rawsd, rawsd);
     if (sd.length > 0) info.securityDescriptor = sd;
   } else if (sddl !== undefined) {
-    if (!options.sddlToSecurityDescriptor) {
-      throw new WcError('Unsupported', `${rec.name}: legacy MSWINDOWS.sd (SDDL) records need an SDDL converter (entry at offset ${rec.offset})`, { entry: rec.name, offset: rec.offset });
+    let sd: Uint8Array;
+    try {
+      sd = (options.sddlToSecurityDescriptor ?? sddlToSd)(sddl);
+    } catch (e) {
+      if (e instanceof WcError && e.code === 'InvalidArgument') throw fail(rec, `PAX record '${KEY.sd}' is not valid SDDL: ${e.message}`);
+      if (e instanceof WcError && e.code === 'Unsupported') {
+        throw new WcError('Unsupported', `${rec.name}: PAX record '${KEY.sd}': ${e.message} (entry at offset ${rec.offset})`, { entry: rec.name, offset: rec.offset });
+      }
+      throw e;
     }
-    const sd = options.sddlToSecurityDescriptor(sddl);
     if (sd.length > 0) info.securityDescriptor = sd;
   }
   const eas: ExtendedAttribute[] = [];

@@ -28,10 +28,10 @@ export interface ListingItem {
   /** Self-relative security descriptor, base64. */
   securityDescriptor?: string;
   /**
-   * SDDL rendering of securityDescriptor. INTEGRATION POINT: filled by the caller's `renderSddl`
-   * option once the backup area's SDDL renderer is available; absent until then.
+   * SDDL rendering of securityDescriptor (the `renderSddl` option); null when the descriptor
+   * cannot be rendered (the base64 is still there); absent without a descriptor or renderer.
    */
-  sddl?: string;
+  sddl?: string | null;
   streams: { name: string; size: number }[];
   extendedAttributes: string[];
   /** Hard-link target (tar path) or reparse target (print name, Windows form). */
@@ -44,7 +44,7 @@ export interface ListingItem {
 }
 
 export interface ListOptions extends DecodeOptions {
-  /** Renders a security descriptor as SDDL (wired in by the integrator); errors are not fatal. */
+  /** Renders a security descriptor as SDDL (src/layer/tar-list.ts passes sdToSddl); errors are not fatal. */
   renderSddl?: (sd: Uint8Array) => string;
 }
 
@@ -95,6 +95,7 @@ export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: 
             item.sddl = options.renderSddl(info.securityDescriptor);
           } catch {
             // a descriptor we cannot render is still listed (base64 above)
+            item.sddl = null;
           }
         }
       }

@@ -1,60 +1,17 @@
-// Path safety for layer entries, shared by every writer: a layer path must stay inside the
-// layer whatever OS later creates it. Checked before anything is written (spec 6.1).
-//
-// A LayerPath is relative, '/'-separated, with no empty, '.' or '..' component. Rejected:
-// absolute paths (`/x`), drive letters (`C:x`), UNC and device prefixes (`//server`, `\\?\`),
-// backslashes (a separator on Windows, so `a\..\..\x` would escape; spec 8.17), NUL and control
-// characters, and the characters Windows forbids in names (`: * ? " < > |`; a ':' in a tar
-// name is only legal as an ADS suffix, which the decoder has already split off).
+// Path safety for layer entries in the tar codec: the rules are src/formats/paths.ts (shared
+// with the layer writers); here they become "unsafe <what> path" errors and the validator stage
+// (duplicates, stream order, hard-link targets, parents). Checked before anything is written.
 
 import { invalidArgument, WcError } from '../../errors.js';
 import type { Entry } from '../entry.js';
+import { layerPathProblem, printableName as printable, streamNameProblem } from '../paths.js';
 
-/** Longest path a relative NT open accepts, in UTF-16 code units (spec 6.1). */
-const MAX_PATH_UNITS = 32766;
-const MAX_COMPONENT_UNITS = 255;
-// eslint-disable-next-line no-control-regex
-const FORBIDDEN = /[\u0000-\u001f\\:*?"<>|]/;
-
-/** Why `path` is unsafe, or undefined if it is a valid layer path. */
-export function layerPathProblem(path: string): string | undefined {
-  if (path === '') return 'the path is empty';
-  if (path.includes('\0')) return 'the path contains a NUL character';
-  if (path.startsWith('\\\\') || path.startsWith('//')) return 'the path has a UNC or device prefix';
-  if (path.startsWith('/')) return 'the path is absolute';
-  if (/^[A-Za-z]:/.test(path)) return 'the path starts with a drive letter';
-  if (path.length > MAX_PATH_UNITS) return `the path is longer than ${MAX_PATH_UNITS} characters`;
-  for (const part of path.split('/')) {
-    if (part === '') return 'the path has an empty component (a doubled or trailing /)';
-    if (part === '.' || part === '..') return `the path has a '${part}' component`;
-    if (part.length > MAX_COMPONENT_UNITS) return `a path component is longer than ${MAX_COMPONENT_UNITS} characters`;
-    const bad = FORBIDDEN.exec(part);
-    if (bad) {
-      const c = bad[0];
-      const shown = c === '\\' ? 'a backslash' : c.charCodeAt(0) < 0x20 ? `control character 0x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `'${c}'`;
-      return `the path contains ${shown}`;
-    }
-  }
-  return undefined;
-}
+export { layerPathProblem, streamNameProblem } from '../paths.js';
 
 /** Throws InvalidArgument naming the entry when `path` is not a safe layer path. */
 export function checkLayerPath(path: string, what = 'entry'): void {
   const problem = layerPathProblem(path);
   if (problem) throw invalidArgument(`unsafe ${what} path '${printable(path)}': ${problem}`, { path: printable(path) });
-}
-
-/** Stream names: no separators, ':' or control characters, at most 255 characters. */
-export function streamNameProblem(name: string): string | undefined {
-  if (name === '') return 'the stream name is empty';
-  if (name.length > MAX_COMPONENT_UNITS) return `the stream name is longer than ${MAX_COMPONENT_UNITS} characters`;
-  if (name.includes('/') || FORBIDDEN.test(name)) return 'the stream name contains a separator, ":" or a forbidden character';
-  return undefined;
-}
-
-function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).slice(0, 300);
 }
 
 /** Case-insensitive key: NTFS compares names case-insensitively, so `a` and `A` collide. */

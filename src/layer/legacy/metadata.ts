@@ -2,10 +2,11 @@
 // as entries arrive, sealed at close; read back as a stream of records, never whole in memory.
 
 import { createReadStream } from 'node:fs';
-import { open, rename, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { corrupt, fromNodeError } from '../../errors.js';
+import { writeFileAtomic } from '../../fs/stage.js';
 import { FORMAT_NAME, FORMAT_VERSION, META_DIR, META_FILE, parseHeader, parseRecord, type Header, type LayerKind, type MetaRecord, type Seal } from './format.js';
 
 const FLUSH_AT = 256 * 1024;
@@ -60,10 +61,9 @@ export class MetadataLog {
     await this.flush();
     await this.close();
     // Rewrite once, streaming, leaving out dropped records and putting replacements in place.
-    const tmp = `${this.file}.new`;
-    const out = await open(tmp, 'wx');
-    try {
-      const lines = readLines(createReadStream(this.file));
+    const { dropped, replaced, file } = this;
+    async function* rewritten(): AsyncGenerator<string> {
+      const lines = readLines(createReadStream(file));
       let n = -1;
       let kept = 0;
       let chunk: string[] = [];
@@ -71,8 +71,8 @@ export class MetadataLog {
       for await (const line of lines) {
         const index = n++;
         if (index >= 0) {
-          if (this.dropped.has(index)) continue;
-          const text = this.replaced.get(index) ?? line;
+          if (dropped.has(index)) continue;
+          const text = replaced.get(index) ?? line;
           chunk.push(text);
           chunkLen += text.length;
           kept++;
@@ -80,19 +80,16 @@ export class MetadataLog {
           chunk.push(line);
         }
         if (chunkLen >= FLUSH_AT) {
-          await out.write(chunk.join('\n') + '\n');
+          yield chunk.join('\n') + '\n';
           chunk = [];
           chunkLen = 0;
         }
       }
       const seal: Seal = { end: true, records: kept, bytes };
       chunk.push(JSON.stringify(seal));
-      await out.write(chunk.join('\n') + '\n');
-      await out.sync();
-    } finally {
-      await out.close();
+      yield chunk.join('\n') + '\n';
     }
-    await rename(tmp, this.file);
+    await writeFileAtomic(file, rewritten(), { overwrite: true });
   }
 
   async close(): Promise<void> {

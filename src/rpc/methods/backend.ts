@@ -2,7 +2,7 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import { BACKEND_VERSION, PROTOCOL_VERSION } from '../../version.js';
-import { activePlatform } from '../../platform/index.js';
+import { activePlatform } from '../../platform/active.js';
 import { throwIfCancelled } from '../../task.js';
 import { defineMethod, type RpcMethod } from '../method.js';
 

@@ -1,15 +1,14 @@
 // cim/*: inspect CimFS images (summary, list, stat, read, extract). Thin shells over src/cim.
 
-import { openCimImage } from '../../cim/image.js';
-import { extractImage } from '../../cim/extract.js';
-import { listItems, summarizeImage, toItem } from '../../cim/inspect.js';
 import type { CimImage } from '../../formats/cim/reader.js';
+import { loadCimLibrary, type CimLibrary } from '../../cim/lazy.js';
 import { defineMethod, type RpcMethod } from '../method.js';
 
-async function withImage<T>(path: string, body: (img: CimImage) => Promise<T>): Promise<T> {
-  const img = await openCimImage(path);
+async function withImage<T>(path: string, body: (img: CimImage, lib: CimLibrary) => Promise<T>): Promise<T> {
+  const lib = await loadCimLibrary();
+  const img = await lib.openCimImage(path);
   try {
-    return await body(img);
+    return await body(img, lib);
   } finally {
     await img.close();
   }
@@ -25,7 +24,7 @@ export const cimMethods: RpcMethod[] = [
     params: ['path'],
     handler: async (p, ctx) => {
       const path = p.string('path');
-      return withImage(path, (img) => summarizeImage(img, path, { signal: ctx.signal, onProgress: ctx.progress.report }));
+      return withImage(path, (img, { summarizeImage }) => summarizeImage(img, path, { signal: ctx.signal, onProgress: ctx.progress.report }));
     },
   }),
   defineMethod({
@@ -36,7 +35,7 @@ export const cimMethods: RpcMethod[] = [
       const path = p.string('path');
       const itemPath = p.optionalString('itemPath') ?? '';
       const recurse = p.optionalBoolean('recurse') ?? false;
-      return withImage(path, async (img) => {
+      return withImage(path, async (img, { listItems }) => {
         const items = [];
         let count = 0;
         for await (const item of listItems(img, itemPath, recurse, { signal: ctx.signal, onProgress: ctx.progress.report })) {
@@ -55,7 +54,7 @@ export const cimMethods: RpcMethod[] = [
     handler: async (p) => {
       const path = p.string('path');
       const itemPath = p.optionalString('itemPath') ?? '';
-      return withImage(path, async (img) => toItem(itemPath, await img.stat(await img.lookup(itemPath))));
+      return withImage(path, async (img, { toItem }) => toItem(itemPath, await img.stat(await img.lookup(itemPath))));
     },
   }),
   defineMethod({
@@ -84,7 +83,7 @@ export const cimMethods: RpcMethod[] = [
       const path = p.string('path');
       const destination = p.string('destination');
       const itemPath = p.optionalString('itemPath') ?? '';
-      return withImage(path, async (img) => {
+      return withImage(path, async (img, { extractImage }) => {
         ctx.progress.begin({ message: `extracting ${path}` });
         return extractImage(img, destination, itemPath, { signal: ctx.signal, onProgress: ctx.progress.report });
       });

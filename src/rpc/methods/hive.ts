@@ -1,10 +1,12 @@
 // Registry hive methods: thin shells over src/hive/operations.ts.
 
 import { WcError } from '../../errors.js';
-import { exportHiveFile, getKey, getValue, hiveInfo, listKeys, mergeHiveFiles, osVersion } from '../../hive/operations.js';
 import type { KeyJson } from '../../formats/regf/query.js';
 import { defineMethod, type RpcMethod } from '../method.js';
 import type { ParamReader } from '../params.js';
+
+// The hive library loads on the first call, so starting the backend does not pay for it.
+const hiveLib = () => import('../../hive/operations.js');
 
 function logsParam(p: ParamReader): 'auto' | 'none' {
   const v = p.optionalString('logs') ?? 'auto';
@@ -17,7 +19,7 @@ export const hiveMethods: RpcMethod[] = [
     name: 'hive/info',
     summary: 'header facts of a hive file (version, sequence numbers, dirty state, log replay); check: full structural validation',
     params: ['path', 'logs', 'check'],
-    handler: (p) => hiveInfo(p.string('path'), { logs: logsParam(p), check: p.optionalBoolean('check') ?? false }),
+    handler: async (p) => (await hiveLib()).hiveInfo(p.string('path'), { logs: logsParam(p), check: p.optionalBoolean('check') ?? false }),
   }),
   defineMethod({
     name: 'hive/keys',
@@ -27,11 +29,11 @@ export const hiveMethods: RpcMethod[] = [
       const path = p.string('path');
       const opts = { key: p.optionalString('key') ?? '', recursive: p.optionalBoolean('recursive') ?? false, logs: logsParam(p), signal: ctx.signal };
       if (ctx.items.active) {
-        const count = await listKeys(path, opts, (k) => ctx.items.push(k));
+        const count = await (await hiveLib()).listKeys(path, opts, (k) => ctx.items.push(k));
         return { count };
       }
       const keys: KeyJson[] = [];
-      await listKeys(path, opts, (k) => {
+      await (await hiveLib()).listKeys(path, opts, (k) => {
         keys.push(k);
       });
       return { count: keys.length, keys };
@@ -41,13 +43,13 @@ export const hiveMethods: RpcMethod[] = [
     name: 'hive/values',
     summary: 'a key with all its values (types, decoded data and base64 bytes)',
     params: ['path', 'key', 'logs'],
-    handler: (p) => getKey(p.string('path'), p.optionalString('key') ?? '', { logs: logsParam(p) }),
+    handler: async (p) => (await hiveLib()).getKey(p.string('path'), p.optionalString('key') ?? '', { logs: logsParam(p) }),
   }),
   defineMethod({
     name: 'hive/get',
     summary: "one value of a key by name ('' or omitted = the default value), case-insensitive",
     params: ['path', 'key', 'name', 'logs'],
-    handler: (p) => getValue(p.string('path'), p.optionalString('key') ?? '', p.optionalString('name') ?? '', { logs: logsParam(p) }),
+    handler: async (p) => (await hiveLib()).getValue(p.string('path'), p.optionalString('key') ?? '', p.optionalString('name') ?? '', { logs: logsParam(p) }),
   }),
   defineMethod({
     name: 'hive/export',
@@ -60,7 +62,7 @@ export const hiveMethods: RpcMethod[] = [
       if (encoding !== 'utf16le' && encoding !== 'utf8') throw new WcError('InvalidArgument', `parameter 'encoding' must be 'utf16le' or 'utf8'`, { parameter: 'encoding' });
       const prefix = p.optionalString('prefix');
       ctx.progress.begin({ message: 'exporting' });
-      const r = await exportHiveFile(p.string('path'), p.string('output'), {
+      const r = await (await hiveLib()).exportHiveFile(p.string('path'), p.string('output'), {
         format,
         key: p.optionalString('key') ?? '',
         encoding,
@@ -83,7 +85,7 @@ export const hiveMethods: RpcMethod[] = [
       if (deltas.length === 0) throw new WcError('InvalidArgument', "parameter 'deltas' must list at least one delta hive", { parameter: 'deltas' });
       const minor = p.optionalNumber('minorVersion', { min: 5, max: 6, integer: true });
       ctx.progress.begin({ message: 'merging hives' });
-      const r = await mergeHiveFiles(p.string('base'), deltas, p.string('output'), {
+      const r = await (await hiveLib()).mergeHiveFiles(p.string('base'), deltas, p.string('output'), {
         overwrite: p.optionalBoolean('overwrite') ?? false,
         ...(minor !== undefined ? { minorVersion: minor as 5 | 6 } : {}),
         signal: ctx.signal,
@@ -97,10 +99,10 @@ export const hiveMethods: RpcMethod[] = [
     name: 'hive/osVersion',
     summary: 'OS version facts (CurrentBuild, UBR, ProductName …) from a SOFTWARE hive or a layer folder',
     params: ['hivePath', 'layerPath', 'utilityVm'],
-    handler: (p) => {
+    handler: async (p) => {
       const hivePath = p.optionalString('hivePath');
       const layerPath = p.optionalString('layerPath');
-      return osVersion({
+      return (await hiveLib()).osVersion({
         ...(hivePath ? { hivePath } : {}),
         ...(layerPath ? { layerPath } : {}),
         utilityVm: p.optionalBoolean('utilityVm') ?? false,

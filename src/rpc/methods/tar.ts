@@ -3,8 +3,10 @@
 
 import { WcError } from '../../errors.js';
 import { defineMethod, type RpcMethod } from '../method.js';
-import { listLayerTarFile } from '../../layer/tar-list.js';
 import type { ListingItem } from '../../formats/tar/listing.js';
+
+// The tar codec loads on the first call, so starting the backend does not pay for it.
+const tarList = () => import('../../layer/tar-list.js');
 
 export const tarMethods: RpcMethod[] = [
   defineMethod({
@@ -18,7 +20,7 @@ export const tarMethods: RpcMethod[] = [
       const digests = p.optionalBoolean('digests') ?? true;
       const collected: ListingItem[] = [];
       ctx.progress.begin({ bytesDone: 0, message: path });
-      const result = await listLayerTarFile(
+      const result = await (await tarList()).listLayerTarFile(
         path,
         async (item) => {
           if (ctx.items.active) await ctx.items.push(item);
