@@ -35,8 +35,14 @@ export async function collect(entries: AsyncIterable<Entry> | Iterable<Entry>): 
   return out;
 }
 
+/** A stable text form: bigints and bytes spelled out, object keys sorted (key order is not data). */
 export const canon = (x: unknown): string =>
-  JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? `hex:${Buffer.from(v).toString('hex')}` : v));
+  JSON.stringify(x, (_k, v) => {
+    if (typeof v === 'bigint') return `${v}n`;
+    if (v instanceof Uint8Array) return `hex:${Buffer.from(v).toString('hex')}`;
+    if (v && typeof v === 'object' && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return v;
+  });
 
 const key = (e: Collected): string => `${e.path}\u0000${e.kind === 'stream' ? e.name : ''}\u0000${e.kind}`;
 
