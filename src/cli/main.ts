@@ -7,12 +7,13 @@ import { hideBin } from 'yargs/helpers';
 import { isWcError } from '../errors.js';
 import { cimCommand } from './commands/cim.js';
 import { hiveCommand } from './commands/hive.js';
+import { layerCommands } from './commands/layer.js';
 import { sdCommand } from './commands/sd.js';
 import { serveCommand } from './commands/serve.js';
 import { tarCommand } from './commands/tar.js';
 import { versionCommand } from './commands/version.js';
 
-const commands = [tarCommand, hiveCommand, cimCommand, sdCommand, serveCommand, versionCommand];
+const commands = [layerCommands, tarCommand, hiveCommand, cimCommand, sdCommand, serveCommand, versionCommand];
 
 export async function main(argv: string[]): Promise<void> {
   let cli = yargs(argv)

@@ -64,6 +64,7 @@ export async function writeToStream(chunks: AsyncIterable<Uint8Array>, out: Writ
   out.on('error', onError);
   out.on('drain', onDrain);
   out.on('close', onDrain);
+  signal?.addEventListener('abort', onDrain);
   try {
     for await (const c of chunks) {
       if (failure) throw failure;
@@ -72,7 +73,6 @@ export async function writeToStream(chunks: AsyncIterable<Uint8Array>, out: Writ
         await new Promise<void>((res) => {
           wake = res;
           if (failure || !out.writableNeedDrain || out.destroyed) res();
-          signal?.addEventListener('abort', () => res(), { once: true });
         });
         wake = undefined;
         throwIfCancelled(signal, 'writing the layer tar');
@@ -83,6 +83,7 @@ export async function writeToStream(chunks: AsyncIterable<Uint8Array>, out: Writ
     out.off('error', onError);
     out.off('drain', onDrain);
     out.off('close', onDrain);
+    signal?.removeEventListener('abort', onDrain);
   }
 }
 
