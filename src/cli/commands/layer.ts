@@ -36,7 +36,7 @@ interface LayerArgs {
 const layerPos = (y: Argv, describe = 'The layer folder'): Argv => y.positional('path', { type: 'string', demandOption: true, describe });
 const parentsOpt = (y: Argv, describe = 'A parent layer folder, nearest parent first (repeat for each)'): Argv =>
   // Not `array: true`: that would swallow the positional after the last -l. Repeats still collect.
-  y.option('layer', { alias: 'l', type: 'string', describe }).coerce('layer', list);
+  y.option('layer', { alias: 'l', type: 'string', default: [] as string[], describe }).coerce('layer', list);
 
 const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
 
@@ -156,7 +156,7 @@ const convertCommand: CommandModule<object, LayerArgs> = {
   builder: (y: Argv) =>
     json(parentsOpt(layerPos(y, 'The source layer folder'), 'A parent of the source layer (default: from layerchain.json)'))
       .positional('destination', { type: 'string', demandOption: true, describe: 'The new layer folder' })
-      .option('destination-layer', { alias: 'L', type: 'string', describe: 'A parent of the new layer, in the new format (repeat for each)' })
+      .option('destination-layer', { alias: 'L', type: 'string', default: [] as string[], describe: 'A parent of the new layer, in the new format (repeat for each)' })
       .coerce('destination-layer', list)
       .option('cim', { type: 'boolean', default: true, describe: 'Write a CIM layer (--no-cim: legacy)' })
       .example('$0 convert layers/base layers/base-cim', 'a legacy base layer as a CIM layer') as Argv<LayerArgs>,
