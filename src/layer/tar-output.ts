@@ -57,7 +57,8 @@ export async function writeToStream(chunks: AsyncIterable<Uint8Array>, out: Writ
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
   const onError = (e: Error) => {
-    failure = e;
+    // `wclayer export | head`: the reader left; say so plainly rather than as an internal error
+    failure = (e as NodeJS.ErrnoException).code === 'EPIPE' ? new WcError('Cancelled', 'the reader of the output went away (broken pipe)') : e;
     wake?.();
   };
   const onDrain = () => wake?.();
