@@ -41,7 +41,7 @@ function Test-WcLayer {
     System.Boolean, or WcLayer.LayerVerification with -Detailed: LayerPath, Match, LayerDiffId, ExpectedDiffId, TarPath.
     #>
     [CmdletBinding(DefaultParameterSetName = 'Exists')]
-    [OutputType([bool], 'WcLayer.LayerVerification')]
+    [OutputType('System.Boolean', 'WcLayer.LayerVerification')]
     param(
         [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)]
         [Alias('FullName', 'LayerPath', 'PSPath')]
