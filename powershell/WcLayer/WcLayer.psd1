@@ -11,16 +11,23 @@
     FormatsToProcess     = @('WcLayer.Format.ps1xml')
     # Explicit lists, never wildcards: auto-loading reads them without importing the module.
     FunctionsToExport    = @(
+        'ConvertTo-CimLayer'
         'Export-WcHive'
+        'Export-WcLayer'
         'Get-CimImage'
         'Get-CimImageItem'
         'Get-WcBackend'
         'Get-WcHiveKey'
         'Get-WcHiveValue'
+        'Get-WcLayer'
         'Get-WcLayerContent'
         'Get-WcOsVersion'
+        'Import-WcLayer'
         'Merge-WcHive'
+        'New-CimLayer'
+        'Remove-WcLayer'
         'Stop-WcBackend'
+        'Test-WcLayer'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

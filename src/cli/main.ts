@@ -5,12 +5,13 @@
 import { isWcError } from '../errors.js';
 import { cimCommand } from './commands/cim.js';
 import { hiveCommand } from './commands/hive.js';
+import { layerCommands } from './commands/layer.js';
 import { sdCommand } from './commands/sd.js';
 import { plainServeArgs, runServe, serveCommand } from './commands/serve.js';
 import { tarCommand } from './commands/tar.js';
 import { versionCommand } from './commands/version.js';
 
-const commands = [tarCommand, hiveCommand, cimCommand, sdCommand, serveCommand, versionCommand];
+const commands = [layerCommands, tarCommand, hiveCommand, cimCommand, sdCommand, serveCommand, versionCommand];
 
 export async function main(argv: string[]): Promise<void> {
   // The backend's cold start: a plain `serve --stdio` needs no yargs (loaded only below).

@@ -5,3 +5,9 @@ export { writeEntries, type LayerWriter, type WriteEntriesOptions, type WriteEnt
 export { checkLayerPath, checkStreamName } from './paths.js';
 export * from './legacy/index.js';
 export * from './cim/index.js';
+export { importLayer, resolveParents, type ImportLayerOptions, type ImportLayerResult } from './import.js';
+export { exportLayer, describeLayer, verifyLayer, convertLayer, removeLayer, tarDiffId, type ExportLayerOptions, type ExportLayerResult, type LayerDescription, type VerifyLayerOptions, type VerifyLayerResult, type ConvertLayerOptions } from './export.js';
+export { layerFormat, detectLayerFormat, registerLayerFormat, availableLayerFormats, LAYER_FORMAT_NAMES, type LayerFormat, type LayerFormatName, type LayerFormatDescription } from './formats.js';
+export { writeLayerTar, writeToStream, type LayerTarOutputOptions, type LayerTarOutputResult } from './tar-output.js';
+export { readLayerChain, writeLayerChain, formatLayerChain, LAYERCHAIN_FILE } from './layerchain.js';
+export { mountLayer, unmountLayer, createScratchLayer, makeBaseLayer } from './host.js';
