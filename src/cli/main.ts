@@ -39,6 +39,12 @@ export async function main(argv: string[]): Promise<void> {
   await cli.parseAsync();
 }
 
+// `wclayer … | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 // process.argv without the node binary and the script (what yargs' hideBin gives for Node).
 main(process.argv.slice(2)).catch((e: unknown) => {
   if (isWcError(e)) {

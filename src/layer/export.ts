@@ -191,7 +191,9 @@ export async function convertLayer(options: ConvertLayerOptions): Promise<{ laye
   const destination = resolve(options.destination);
   const source = await detectLayerFormat(layerPath);
   const parents = await parentsOf(layerPath, source, options.parents);
-  const destinationParents = await resolveParents(options.destinationParents);
+  const destinationParents = options.destinationParents?.length
+    ? await resolveParents(options.destinationParents)
+    : await convertedParents(parents, target);
   const writer = await target.create(destination, { parents: destinationParents });
   const r = await writeEntries(writer, source.read(layerPath, { parents, signal: options.signal }), { signal: options.signal, onProgress: options.onProgress });
   try {
@@ -201,6 +203,25 @@ export async function convertLayer(options: ConvertLayerOptions): Promise<{ laye
     throw e;
   }
   return { layerPath, destination, format: target.name, entries: r.entries, bytes: r.bytes };
+}
+
+/**
+ * A child layer's new copy needs parents in the new format. Without them given, the source's
+ * own parents serve when they already are in that format; otherwise say what is missing
+ * rather than silently writing a base layer (which would refuse the child's whiteouts).
+ */
+async function convertedParents(sourceParents: readonly string[], target: LayerFormat): Promise<string[]> {
+  for (const p of sourceParents) {
+    const f = await detectLayerFormat(p);
+    if (f.name !== target.name) {
+      throw new WcError(
+        'FailedPrecondition',
+        `the layer's parent ${p} is a ${f.name} layer; a ${target.name} child needs ${target.name} parents: convert the parents first and pass them with -L (ParentLayerPath)`,
+        { path: p },
+      );
+    }
+  }
+  return [...sourceParents];
 }
 
 /**

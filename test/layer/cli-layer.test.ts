@@ -100,3 +100,9 @@ test('--cim imports a CIM layer', async () => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(ok(`${W} info layers/cim-base`), /format\s+cim/);
 });
+
+test('a reader that closes the pipe early is not an error', () => {
+  const r = sh(`(${W} sample --files 40 --size 2MB; echo "status $?" >&2) | head -c 100 > /dev/null`);
+  assert.match(r.stderr, /status 0/);
+  assert.doesNotMatch(r.stderr, /EPIPE|Unhandled/);
+});

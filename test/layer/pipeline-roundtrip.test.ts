@@ -151,3 +151,18 @@ test('CIM format: tar → CIM layer → tar keeps the diffID; legacy → CIM con
   await convertLayer({ layerPath: basePath, destination: conv, format: 'cim' });
   assert.equal((await verifyLayer({ layerPath: conv, diffId: base.diffId })).match, true);
 });
+
+test('converting a child layer reuses its parents when they are already in the new format, and says so when not', async () => {
+  // childPath sits on a legacy base: a CIM copy needs CIM parents, which it does not have.
+  await assertRejectsWc(convertLayer({ layerPath: childPath, destination: join(dir, 'layers', 'child-cim-x'), format: 'cim' }), 'FailedPrecondition', /legacy layer; a cim child needs cim parents/);
+  // A legacy child on a CIM base converts to CIM over that same base.
+  const cimBase = join(dir, 'layers', 'cim-base-for-convert');
+  await importLayer({ input: base.path, layerPath: cimBase, format: 'cim' });
+  const legacyChild = join(dir, 'layers', 'legacy-child-on-cim');
+  await importLayer({ input: child.path, layerPath: legacyChild, parents: [cimBase] });
+  const converted = join(dir, 'layers', 'child-cim');
+  await convertLayer({ layerPath: legacyChild, destination: converted, format: 'cim' });
+  const v = await verifyLayer({ layerPath: converted, diffId: child.diffId });
+  assert.equal(v.match, true);
+  assert.deepEqual((await describeLayer(converted)).parents, [cimBase]);
+});
