@@ -5,6 +5,7 @@
 // Each command runs in its own process under /usr/bin/time (wall time and peak RSS); rounds
 // alternate between the two tools and the best time is kept.
 //   node bench/layer/pipeline.bench.mjs [--size 2GB] [--files N] [--rounds R]
+//   (legacy and CIM layers; the CIM rows run after the legacy ones in each round)
 // Default 0.5 GB / 5,000 files; 2 GB uses 20,000 files unless --files is given. Needs a build.
 
 import { spawnSync } from 'node:child_process';
@@ -46,10 +47,11 @@ try {
   if (g.status !== 0) throw new Error(g.stderr);
   console.log(`tar.gz: ${(statSync(tarGz).size / 2 ** 20).toFixed(1)} MiB`);
 
-  const ours = { imp: [], exp: [] };
+  const ours = { imp: [], exp: [], cimImp: [], cimExp: [] };
   const gnu = { imp: [], exp: [] };
   for (let r = 0; r < rounds; r++) {
     const layer = join(dir, `layer-${r}`);
+    const cimLayer = join(dir, `cim-layer-${r}`);
     const extracted = join(dir, `extracted-${r}`);
     spawnSync('mkdir', ['-p', extracted]);
     const order = r % 2 === 0 ? ['gnu', 'ours'] : ['ours', 'gnu'];
@@ -57,6 +59,9 @@ try {
       if (who === 'gnu') gnu.imp.push(timed('tar', ['--warning=no-unknown-keyword', '-xzf', tarGz, '-C', extracted]));
       else ours.imp.push(timed(process.execPath, [cli, 'import', '-i', tarGz, layer]));
     }
+    ours.cimImp.push(timed(process.execPath, [cli, 'import', '--cim', '-i', tarGz, cimLayer]));
+    ours.cimExp.push(timed(process.execPath, [cli, 'export', '-o', join(dir, `ours-cim-${r}.tar.gz`), cimLayer]));
+    rmSync(cimLayer, { recursive: true, force: true });
     for (const who of order) {
       if (who === 'gnu') gnu.exp.push(timed('tar', ['-czf', join(dir, `gnu-${r}.tar.gz`), '-C', extracted, '.']));
       else ours.exp.push(timed(process.execPath, [cli, 'export', '-o', join(dir, `ours-${r}.tar.gz`), layer]));
@@ -67,6 +72,8 @@ try {
   const rows = [
     ['tar.gz → legacy layer', best(ours.imp), 'tar -xzf', best(gnu.imp)],
     ['legacy layer → tar.gz', best(ours.exp), 'tar -czf', best(gnu.exp)],
+    ['tar.gz → CIM layer', best(ours.cimImp), 'tar -xzf', best(gnu.imp)],
+    ['CIM layer → tar.gz', best(ours.cimExp), 'tar -czf', best(gnu.exp)],
   ];
   console.log(`\n${'operation'.padEnd(24)} ${'wclayer s'.padStart(10)} ${'peak MiB'.padStart(9)}   ${'peer'.padEnd(9)} ${'peer s'.padStart(8)} ${'peak MiB'.padStart(9)}   ratio`);
   for (const [name, a, peer, b] of rows) {

@@ -11,8 +11,9 @@ import { createLegacyLayerWriter, describeLegacyLayer, readLegacyLayer, META_DIR
 import type { LayerWriter } from './writer.js';
 import { CIM_DIR, CIM_META_FILE, createCimLayerWriter, describeCimLayer, readCimLayer } from './cim/index.js';
 
-export type LayerFormatName = 'legacy' | 'cim';
-export const LAYER_FORMAT_NAMES: readonly LayerFormatName[] = ['legacy', 'cim'];
+import { LAYER_FORMAT_NAMES, type LayerFormatName } from './format-names.js';
+
+export { LAYER_FORMAT_NAMES, type LayerFormatName };
 
 /** What a format knows about one of its layers. */
 export interface LayerFormatDescription {

@@ -12,8 +12,11 @@ import { cliPath } from '../helpers/paths.js';
 const hooks = `export async function load(url, context, next) { if (url.startsWith('file:')) process.stderr.write('LOADED ' + url + '\\n'); return next(url, context); }`;
 const register = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}));`;
 
-/** Modules that must not load before the first call needing them (src/cim/lazy.ts only holds the loader). */
-const HEAVY = /\/dist\/src\/(formats|hive|cim|layer|sample|platform\/(win32|portable))\/(?!lazy\.js$)|\/node_modules\/(yargs|@?zstd|fzstd)/;
+/**
+ * Modules that must not load before the first call needing them (src/cim/lazy.ts only holds
+ * the loader; src/layer/format-names.ts only the two format names the RPC params check).
+ */
+const HEAVY = /\/dist\/src\/(formats|hive|cim|layer|sample|platform\/(win32|portable))\/(?!lazy\.js$|format-names\.js$)|\/node_modules\/(yargs|@?zstd|fzstd)/;
 
 test('serve --stdio answers initialize without loading area libraries; they load on first use', async () => {
   const child = spawn(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, cliPath, 'serve', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -5,11 +5,14 @@
 import type { Argv, CommandModule } from 'yargs';
 import { WcError, invalidArgument } from '../../errors.js';
 import type { Compression } from '../../formats/tar/index.js';
-import { convertLayer, describeLayer, exportLayer, removeLayer, verifyLayer } from '../../layer/export.js';
-import { createScratchLayer, makeBaseLayer, mountLayer, unmountLayer } from '../../layer/host.js';
-import { importLayer } from '../../layer/import.js';
-import { writeSampleLayerTar } from '../../layer/sample-tar.js';
 import { parseSize, progressLine } from '../progress-line.js';
+
+// The layer libraries load when a command runs, not when the CLI starts (the backend's
+// `serve --stdio` shares this entry point and its handshake should not pay for them).
+const exportLib = () => import('../../layer/export.js');
+const hostLib = () => import('../../layer/host.js');
+const importLib = () => import('../../layer/import.js');
+const sampleLib = () => import('../../layer/sample-tar.js');
 
 interface LayerArgs {
   path: string;
@@ -96,8 +99,8 @@ const importCommand: CommandModule<object, LayerArgs> = {
       .epilogue('The layer is staged beside <path> and appears only when the whole tar was read and its diffID checked; a failure or Ctrl+C leaves nothing. Prints the diffID and the blob digest.') as Argv<LayerArgs>,
   handler: async (a) => {
     const input = isStd(a.input) ? process.stdin : a.input!;
-    const r = await run(`importing ${a.path}`, (signal, onProgress) =>
-      importLayer({ input, layerPath: a.path, parents: a.layer, format: a.cim ? 'cim' : 'legacy', expectedDiffId: a['expected-diff-id'], signal, onProgress }),
+    const r = await run(`importing ${a.path}`, async (signal, onProgress) =>
+      (await importLib()).importLayer({ input, layerPath: a.path, parents: a.layer, format: a.cim ? 'cim' : 'legacy', expectedDiffId: a['expected-diff-id'], signal, onProgress }),
     );
     print(a, { ...r });
   },
@@ -121,8 +124,8 @@ const exportCommand: CommandModule<object, LayerArgs> = {
     const toStdout = isStd(a.output);
     if (toStdout) refuseTerminal();
     const compression = compressionOf(a, toStdout ? undefined : a.output);
-    const r = await run(`exporting ${a.path}`, (signal, onProgress) =>
-      exportLayer({ layerPath: a.path, parents: a.layer, output: toStdout ? process.stdout : a.output!, compression, level: a.level, overwrite: a.force, signal, onProgress }),
+    const r = await run(`exporting ${a.path}`, async (signal, onProgress) =>
+      (await exportLib()).exportLayer({ layerPath: a.path, parents: a.layer, output: toStdout ? process.stdout : a.output!, compression, level: a.level, overwrite: a.force, signal, onProgress }),
     );
     print(a, { ...r }, toStdout ? process.stderr : process.stdout);
   },
@@ -132,7 +135,7 @@ const infoCommand: CommandModule<object, LayerArgs> = {
   command: 'info <path>',
   describe: 'Show a layer folder\'s format, kind, parents, size, OS version and image files',
   builder: (y: Argv) => json(layerPos(y)).example('$0 info layers/app', 'describe a layer') as Argv<LayerArgs>,
-  handler: async (a) => print(a, { ...(await describeLayer(a.path)) }),
+  handler: async (a) => print(a, { ...(await (await exportLib()).describeLayer(a.path)) }),
 };
 
 const verifyCommand: CommandModule<object, LayerArgs> = {
@@ -144,7 +147,7 @@ const verifyCommand: CommandModule<object, LayerArgs> = {
       .option('diff-id', { type: 'string', describe: 'The diffID to compare with' })
       .example('$0 verify --tar app.tar.gz layers/app', 'same content as the tar?') as Argv<LayerArgs>,
   handler: async (a) => {
-    const r = await run(`verifying ${a.path}`, (signal, onProgress) => verifyLayer({ layerPath: a.path, parents: a.layer, tarPath: a.tar, diffId: a['diff-id'], signal, onProgress }));
+    const r = await run(`verifying ${a.path}`, async (signal, onProgress) => (await exportLib()).verifyLayer({ layerPath: a.path, parents: a.layer, tarPath: a.tar, diffId: a['diff-id'], signal, onProgress }));
     print(a, { ...r });
     if (!r.match) process.exitCode = 1;
   },
@@ -161,8 +164,8 @@ const convertCommand: CommandModule<object, LayerArgs> = {
       .option('cim', { type: 'boolean', default: true, describe: 'Write a CIM layer (--no-cim: legacy)' })
       .example('$0 convert layers/base layers/base-cim', 'a legacy base layer as a CIM layer') as Argv<LayerArgs>,
   handler: async (a) => {
-    const r = await run(`converting ${a.path}`, (signal, onProgress) =>
-      convertLayer({ layerPath: a.path, parents: a.layer, destination: a.destination!, destinationParents: a['destination-layer'], format: a.cim ? 'cim' : 'legacy', signal, onProgress }),
+    const r = await run(`converting ${a.path}`, async (signal, onProgress) =>
+      (await exportLib()).convertLayer({ layerPath: a.path, parents: a.layer, destination: a.destination!, destinationParents: a['destination-layer'], format: a.cim ? 'cim' : 'legacy', signal, onProgress }),
     );
     print(a, { ...r });
   },
@@ -176,7 +179,7 @@ const removeCommand: CommandModule<object, LayerArgs> = {
       .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Delete the folder even if it does not look like a layer' })
       .example('$0 remove layers/app', 'delete a layer') as Argv<LayerArgs>,
   handler: async (a) => {
-    await removeLayer(a.path, { force: a.force });
+    await (await exportLib()).removeLayer(a.path, { force: a.force });
   },
 };
 
@@ -185,7 +188,7 @@ const makeBaseCommand: CommandModule<object, LayerArgs> = {
   describe: 'Turn a folder holding Files/ into a base layer (Windows only: ProcessBaseImage)',
   builder: (y: Argv) => layerPos(y).example('$0 makebaselayer C:\\layers\\base', 'process a base layer') as Argv<LayerArgs>,
   handler: async (a) => {
-    const r = await makeBaseLayer(a.path);
+    const r = await (await hostLib()).makeBaseLayer(a.path);
     process.stdout.write(`${r.layerPath}\n`);
   },
 };
@@ -195,7 +198,7 @@ const createCommand: CommandModule<object, LayerArgs> = {
   describe: 'Create a writable scratch layer over read-only layers (Windows only: CreateSandboxLayer)',
   builder: (y: Argv) => parentsOpt(layerPos(y, 'The new scratch layer folder'), 'A read-only parent layer, nearest first (at least one)').example('$0 create -l C:\\layers\\app -l C:\\layers\\base C:\\scratch\\c1', 'a container scratch layer') as Argv<LayerArgs>,
   handler: async (a) => {
-    const r = await createScratchLayer(a.path, a.layer);
+    const r = await (await hostLib()).createScratchLayer(a.path, a.layer);
     process.stdout.write(`${r.layerPath}\n`);
   },
 };
@@ -205,7 +208,7 @@ const mountCommand: CommandModule<object, LayerArgs> = {
   describe: 'Activate and prepare a scratch layer; print its volume path (Windows only)',
   builder: (y: Argv) => parentsOpt(layerPos(y, 'The scratch layer folder'), 'A read-only parent layer, nearest first (at least one)').example('$0 mount -l C:\\layers\\base C:\\scratch\\c1', 'prints \\\\?\\Volume{…}\\') as Argv<LayerArgs>,
   handler: async (a) => {
-    const r = await mountLayer(a.path, a.layer);
+    const r = await (await hostLib()).mountLayer(a.path, a.layer);
     process.stdout.write(`${r.mountPath}\n`);
   },
 };
@@ -215,7 +218,7 @@ const unmountCommand: CommandModule<object, LayerArgs> = {
   describe: 'Unprepare and deactivate a mounted scratch layer (Windows only)',
   builder: (y: Argv) => layerPos(y, 'The scratch layer folder').example('$0 unmount C:\\scratch\\c1', 'unmount') as Argv<LayerArgs>,
   handler: async (a) => {
-    await unmountLayer(a.path);
+    await (await hostLib()).unmountLayer(a.path);
   },
 };
 
@@ -246,8 +249,8 @@ const sampleCommand: CommandModule<object, LayerArgs> = {
     const toStdout = isStd(a.output);
     if (toStdout) refuseTerminal();
     const compression = compressionOf(a, toStdout ? undefined : a.output);
-    const r = await run('generating the sample layer', (signal, onProgress) =>
-      writeSampleLayerTar({ kind: a.kind, seed: a.seed, fileCount: a.files!, totalSize, output: toStdout ? process.stdout : a.output!, compression, overwrite: a.force, signal, onProgress }),
+    const r = await run('generating the sample layer', async (signal, onProgress) =>
+      (await sampleLib()).writeSampleLayerTar({ kind: a.kind, seed: a.seed, fileCount: a.files!, totalSize, output: toStdout ? process.stdout : a.output!, compression, overwrite: a.force, signal, onProgress }),
     ).catch((e: unknown) => {
       if (e instanceof WcError) throw e;
       throw invalidArgument((e as Error).message);

@@ -4,12 +4,16 @@
 
 import { WcError } from '../../errors.js';
 import type { Compression } from '../../formats/tar/index.js';
-import { convertLayer, describeLayer, exportLayer, removeLayer, verifyLayer } from '../../layer/export.js';
-import { availableLayerFormats, LAYER_FORMAT_NAMES, type LayerFormatName } from '../../layer/formats.js';
-import { createScratchLayer, makeBaseLayer, mountLayer, unmountLayer } from '../../layer/host.js';
-import { importLayer } from '../../layer/import.js';
+import { LAYER_FORMAT_NAMES, type LayerFormatName } from '../../layer/format-names.js';
 import { defineMethod, type RpcMethod } from '../method.js';
 import type { ParamReader } from '../params.js';
+
+// The layer libraries (tar codec, hive engine, CIM writer …) load on first use, so the
+// backend's handshake does not pay for them (test/rpc/cold-start.test.ts).
+const exportLib = () => import('../../layer/export.js');
+const formatsLib = () => import('../../layer/formats.js');
+const hostLib = () => import('../../layer/host.js');
+const importLib = () => import('../../layer/import.js');
 
 function filePath(p: ParamReader, name: string, method: string): string {
   const v = p.string(name);
@@ -41,7 +45,7 @@ export const layerMethods: RpcMethod[] = [
       const format = formatParam(p);
       const expectedDiffId = p.optionalString('expectedDiffId');
       ctx.progress.begin({ bytesDone: 0, message: input });
-      const r = await importLayer({ input, layerPath, parents, format, expectedDiffId, signal: ctx.signal, onProgress: ctx.progress.report });
+      const r = await (await importLib()).importLayer({ input, layerPath, parents, format, expectedDiffId, signal: ctx.signal, onProgress: ctx.progress.report });
       ctx.progress.end({ bytesDone: r.compressedSize, bytesTotal: r.compressedSize, entriesDone: r.entries });
       return { input, ...r };
     },
@@ -58,7 +62,7 @@ export const layerMethods: RpcMethod[] = [
       const level = p.optionalNumber('level', { integer: true, min: 1, max: 19 });
       const overwrite = p.optionalBoolean('overwrite') ?? false;
       ctx.progress.begin({ message: layerPath });
-      const r = await exportLayer({ layerPath, parents, output, compression, level, overwrite, signal: ctx.signal, onProgress: ctx.progress.report });
+      const r = await (await exportLib()).exportLayer({ layerPath, parents, output, compression, level, overwrite, signal: ctx.signal, onProgress: ctx.progress.report });
       ctx.progress.end({ bytesDone: r.tarSize, entriesDone: r.entries });
       return r;
     },
@@ -67,7 +71,7 @@ export const layerMethods: RpcMethod[] = [
     name: 'layer/info',
     summary: "a layer folder's format, kind, parents (layerchain.json), size, OS version and image files",
     params: ['layerPath'],
-    handler: (p, ctx) => describeLayer(p.string('layerPath'), { signal: ctx.signal }),
+    handler: async (p, ctx) => (await exportLib()).describeLayer(p.string('layerPath'), { signal: ctx.signal }),
   }),
   defineMethod({
     name: 'layer/exists',
@@ -76,7 +80,7 @@ export const layerMethods: RpcMethod[] = [
     handler: async (p) => {
       const layerPath = p.string('layerPath');
       try {
-        const d = await describeLayer(layerPath);
+        const d = await (await exportLib()).describeLayer(layerPath);
         return { layerPath: d.path, exists: true, format: d.format };
       } catch (e) {
         if (e instanceof WcError && (e.code === 'NotFound' || e.code === 'FailedPrecondition')) return { layerPath, exists: false };
@@ -94,7 +98,7 @@ export const layerMethods: RpcMethod[] = [
       const tarPath = p.optionalString('tarPath');
       const diffId = p.optionalString('diffId');
       ctx.progress.begin({ message: layerPath });
-      const r = await verifyLayer({ layerPath, parents, tarPath, diffId, signal: ctx.signal, onProgress: ctx.progress.report });
+      const r = await (await exportLib()).verifyLayer({ layerPath, parents, tarPath, diffId, signal: ctx.signal, onProgress: ctx.progress.report });
       ctx.progress.end({ entriesDone: r.entries });
       return r;
     },
@@ -110,7 +114,7 @@ export const layerMethods: RpcMethod[] = [
       const destinationParents = p.stringArray('destinationParents');
       const format = (p.optionalString('format') === undefined ? 'cim' : formatParam(p)) as LayerFormatName;
       ctx.progress.begin({ message: layerPath });
-      const r = await convertLayer({ layerPath, parents, destination, destinationParents, format, signal: ctx.signal, onProgress: ctx.progress.report });
+      const r = await (await exportLib()).convertLayer({ layerPath, parents, destination, destinationParents, format, signal: ctx.signal, onProgress: ctx.progress.report });
       ctx.progress.end({ entriesDone: r.entries, bytesDone: r.bytes });
       return r;
     },
@@ -119,45 +123,48 @@ export const layerMethods: RpcMethod[] = [
     name: 'layer/remove',
     summary: 'delete a layer folder (renamed aside first); refuses a folder that is not a layer unless force',
     params: ['layerPath', 'force'],
-    handler: (p) => {
+    handler: async (p) => {
       const layerPath = p.string('layerPath');
-      return removeLayer(layerPath, { force: p.optionalBoolean('force') ?? false });
+      return (await exportLib()).removeLayer(layerPath, { force: p.optionalBoolean('force') ?? false });
     },
   }),
   defineMethod({
     name: 'layer/formats',
     summary: 'the layer formats this build can write and read',
     params: [],
-    handler: () => ({ formats: LAYER_FORMAT_NAMES.map((name) => ({ name, available: availableLayerFormats().includes(name) })) }),
+    handler: async () => {
+      const available = (await formatsLib()).availableLayerFormats();
+      return { formats: LAYER_FORMAT_NAMES.map((name) => ({ name, available: available.includes(name) })) };
+    },
   }),
   defineMethod({
     name: 'layer/mount',
     summary: 'activate and prepare a scratch layer and return its volume path (Windows only)',
     params: ['layerPath', 'parents'],
-    handler: (p) => {
+    handler: async (p) => {
       const layerPath = p.string('layerPath');
-      return mountLayer(layerPath, p.stringArray('parents'));
+      return (await hostLib()).mountLayer(layerPath, p.stringArray('parents'));
     },
   }),
   defineMethod({
     name: 'layer/unmount',
     summary: 'unprepare and deactivate a scratch layer (Windows only)',
     params: ['layerPath'],
-    handler: (p) => unmountLayer(p.string('layerPath')),
+    handler: async (p) => (await hostLib()).unmountLayer(p.string('layerPath')),
   }),
   defineMethod({
     name: 'layer/create',
     summary: 'create a writable scratch layer over read-only parents (Windows only)',
     params: ['layerPath', 'parents'],
-    handler: (p) => {
+    handler: async (p) => {
       const layerPath = p.string('layerPath');
-      return createScratchLayer(layerPath, p.stringArray('parents'));
+      return (await hostLib()).createScratchLayer(layerPath, p.stringArray('parents'));
     },
   }),
   defineMethod({
     name: 'layer/makeBase',
     summary: 'process a folder holding Files/ into a base layer (Windows only)',
     params: ['layerPath'],
-    handler: (p) => makeBaseLayer(p.string('layerPath')),
+    handler: async (p) => (await hostLib()).makeBaseLayer(p.string('layerPath')),
   }),
 ];
