@@ -99,6 +99,9 @@ test('$/cancelRequest mid-import answers Cancelled and leaves nothing behind', a
   let sent = bytes.length >> 2;
   w.write(bytes.subarray(0, sent));
   const trickle = setInterval(() => {
+    // Only feed more once the backend has taken what was sent (it may still be loading the
+    // layer libraries on this first import), so the tar cannot run out before the cancel.
+    if (w.writableLength > 0) return;
     const next = Math.min(sent + 4096, bytes.length - 1);
     w.write(bytes.subarray(sent, next));
     sent = next;

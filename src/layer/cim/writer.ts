@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { link, copyFile, lstat, mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { WcError, fromNodeError, invalidArgument, isWcError } from '../../errors.js';
-import type { FileInfo, LayerPath } from '../../formats/entry.js';
+import type { FileInfo } from '../../formats/entry.js';
 import type { CimWriter } from '../../formats/cim/writer.js';
 import { guidFromString, objectIdFileName, regionFileName } from '../../formats/cim/layout.js';
 import { Hive, mergeHives, readOsBuild, type HiveSource } from '../../formats/regf/index.js';
@@ -19,7 +19,7 @@ import { createCimImage, openCimImage } from '../../cim/image.js';
 import type { Platform } from '../../platform/types.js';
 import { throwIfCancelled } from '../../task.js';
 import { checkLayerPath, checkStreamName, parentPath } from '../paths.js';
-import type { LayerWriter } from '../writer.js';
+import { GuardedLayerWriter } from '../guarded-writer.js';
 import {
   CHANGES_FILE,
   CIM_DIR,
@@ -110,9 +110,7 @@ export async function createCimLayerWriter(layerPath: string, options: CimLayerW
   }
 }
 
-export class CimLayerWriter implements LayerWriter {
-  private state: 'open' | 'busy' | 'closed' | 'failed' = 'open';
-  private failure: unknown;
+export class CimLayerWriter extends GuardedLayerWriter {
   private cur: Current | undefined;
   /** The file or directory added last: the only one that may take alternate streams. */
   private owner: string | undefined;
@@ -124,7 +122,7 @@ export class CimLayerWriter implements LayerWriter {
   private osBuild: number | undefined;
 
   constructor(
-    readonly layerPath: string,
+    layerPath: string,
     readonly stagingPath: string,
     readonly imageName: string,
     readonly parentImage: string | undefined,
@@ -132,68 +130,19 @@ export class CimLayerWriter implements LayerWriter {
     private readonly cim: CimWriter,
     private readonly journal: FileHandle,
     private readonly options: CimLayerWriterOptions,
-  ) {}
+  ) {
+    super(layerPath);
+  }
+
+  protected override get signal(): AbortSignal | undefined {
+    return this.options.signal;
+  }
 
   get isBase(): boolean {
     return this.parents.length === 0;
   }
 
-  add(path: LayerPath, info: FileInfo, size?: number): Promise<void> {
-    return this.run(() => this.doAdd(path, info, size));
-  }
-
-  addLink(path: LayerPath, target: LayerPath): Promise<void> {
-    return this.run(() => this.doAddLink(path, target));
-  }
-
-  addAlternateStream(path: LayerPath, name: string, size?: number): Promise<void> {
-    return this.run(() => this.doAddStream(path, name, size));
-  }
-
-  remove(path: LayerPath): Promise<void> {
-    return this.run(() => this.doRemove(path));
-  }
-
-  write(chunk: Uint8Array): Promise<void> {
-    return this.run(() => this.doWrite(chunk));
-  }
-
-  close(): Promise<void> {
-    return this.run(async () => {
-      await this.doClose();
-      this.state = 'closed';
-    });
-  }
-
-  async abort(): Promise<void> {
-    if (this.state === 'closed') return;
-    if (this.state !== 'failed') this.failure = new WcError('Cancelled', `writing layer ${this.layerPath} was aborted`, { path: this.layerPath });
-    this.state = 'failed';
-    await this.cleanUp();
-  }
-
-  // One call at a time; the first error ends the writer and removes the staging folder.
-  private async run(op: () => Promise<void>): Promise<void> {
-    if (this.state === 'busy') throw new WcError('FailedPrecondition', `layer writer for ${this.layerPath} is already busy: await each call before the next`, { path: this.layerPath });
-    if (this.state === 'closed') throw new WcError('FailedPrecondition', `layer writer for ${this.layerPath} is closed`, { path: this.layerPath });
-    if (this.state === 'failed') {
-      const why = this.failure instanceof Error ? this.failure.message : String(this.failure);
-      throw new WcError('FailedPrecondition', `layer writer for ${this.layerPath} failed earlier: ${why}`, { path: this.layerPath });
-    }
-    this.state = 'busy';
-    try {
-      throwIfCancelled(this.options.signal, `writing layer ${this.layerPath}`);
-      await op();
-      if (this.state === 'busy') this.state = 'open';
-    } catch (e) {
-      this.state = 'failed';
-      this.failure = e;
-      await this.cleanUp();
-      throw isWcError(e) ? e : fromNodeError(e);
-    }
-  }
-
-  private async cleanUp(): Promise<void> {
+  protected async cleanUp(): Promise<void> {
     const cur = this.cur;
     this.cur = undefined;
     await cur?.fh?.close().catch(() => undefined);
@@ -204,7 +153,7 @@ export class CimLayerWriter implements LayerWriter {
 
   // ---- entries ----
 
-  private async doAdd(path: string, info: FileInfo, size: number | undefined): Promise<void> {
+  protected async doAdd(path: string, info: FileInfo, size: number | undefined): Promise<void> {
     checkLayerPath(path);
     checkInfo(path, info);
     await this.finishCurrent();
@@ -236,7 +185,7 @@ export class CimLayerWriter implements LayerWriter {
     await this.record(kept === info.attributes ? { op: 'add', path } : { op: 'add', path, attributes: info.attributes });
   }
 
-  private async doAddStream(path: string, name: string, size: number | undefined): Promise<void> {
+  protected async doAddStream(path: string, name: string, size: number | undefined): Promise<void> {
     checkLayerPath(path);
     checkStreamName(path, name);
     const entry = `${path}:${name}`;
@@ -249,7 +198,7 @@ export class CimLayerWriter implements LayerWriter {
     await this.record({ op: 'stream', path, name });
   }
 
-  private async doAddLink(path: string, target: string): Promise<void> {
+  protected async doAddLink(path: string, target: string): Promise<void> {
     checkLayerPath(path);
     checkLayerPath(target, 'link target');
     await this.finishCurrent();
@@ -269,7 +218,7 @@ export class CimLayerWriter implements LayerWriter {
     await this.record({ op: 'link', path, target });
   }
 
-  private async doRemove(path: string): Promise<void> {
+  protected async doRemove(path: string): Promise<void> {
     checkLayerPath(path);
     await this.finishCurrent();
     this.owner = undefined;
@@ -279,7 +228,7 @@ export class CimLayerWriter implements LayerWriter {
     await this.record({ op: 'remove', path });
   }
 
-  private async doWrite(chunk: Uint8Array): Promise<void> {
+  protected async doWrite(chunk: Uint8Array): Promise<void> {
     const cur = this.cur;
     if (!cur) throw new WcError('FailedPrecondition', 'no current file: write() follows add() of a file or addAlternateStream() with a size > 0');
     if (chunk.length > cur.remaining) throw invalidArgument(`${cur.entry}: too many bytes by ${chunk.length - cur.remaining}`, { entry: cur.entry });
@@ -331,7 +280,7 @@ export class CimLayerWriter implements LayerWriter {
 
   // ---- close (hcsshim's Close, spec §22.3) ----
 
-  private async doClose(): Promise<void> {
+  protected async doClose(): Promise<void> {
     const signal = this.options.signal;
     await this.finishCurrent();
     await this.flushJournal();

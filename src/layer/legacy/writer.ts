@@ -8,9 +8,9 @@ import { closeSync, constants as fsConstants, futimesSync, openSync, utimesSync,
 import { copyFile, link, lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { WcError, corrupt, fromNodeError, invalidArgument, isWcError } from '../../errors.js';
-import { FILETIME_UNIX_EPOCH, FILE_ATTRIBUTE, type FileInfo, type LayerPath } from '../../formats/entry.js';
+import { FILETIME_UNIX_EPOCH, FILE_ATTRIBUTE, type FileInfo } from '../../formats/entry.js';
 import { checkLayerPath, checkStreamName, hasPathPrefix, parentPath } from '../paths.js';
-import type { LayerWriter } from '../writer.js';
+import { GuardedLayerWriter } from '../guarded-writer.js';
 import { META_DIR, STREAMS_DIR, TOMBSTONES_FILE, fileInfoOf, infoFields, tombstoneLine, tombstonesHeader, type DirRecord, type FileRecord, type LayerKind, type MetaRecord, type StreamRecord } from './format.js';
 import { MetadataLog, readMetadata } from './metadata.js';
 import type { LegacyLayerPlatform } from './platform.js';
@@ -110,7 +110,7 @@ export async function createLegacyLayerWriter(layerPath: string, options: Legacy
   }
 }
 
-export class LegacyLayerWriter implements LayerWriter {
+export class LegacyLayerWriter extends GuardedLayerWriter {
   private readonly known = new Map<string, Known>();
   private readonly tombstones: string[] = [];
   private readonly mutatedWritten: string[] = [];
@@ -118,77 +118,23 @@ export class LegacyLayerWriter implements LayerWriter {
   private readonly dirTimes: { at: string; times: DiskTimes }[] = [];
   private cur: Current | undefined;
   private last: Last | undefined;
-  private state: 'open' | 'busy' | 'closed' | 'failed' = 'open';
-  private failure: unknown;
   private hasUtilityVM = false;
   private streamCount = 0;
   private bytes = 0;
 
   constructor(
-    readonly layerPath: string,
+    layerPath: string,
     /** The staging folder, a sibling of layerPath. */
     readonly stagingPath: string,
     readonly kind: LayerKind,
     readonly parents: readonly string[],
     private readonly log: MetadataLog,
     private readonly options: LegacyLayerWriterOptions,
-  ) {}
-
-  add(path: LayerPath, info: FileInfo, size?: number): Promise<void> {
-    return this.run(() => this.doAdd(path, info, size));
+  ) {
+    super(layerPath);
   }
 
-  addLink(path: LayerPath, target: LayerPath): Promise<void> {
-    return this.run(() => this.doAddLink(path, target));
-  }
-
-  addAlternateStream(path: LayerPath, name: string, size?: number): Promise<void> {
-    return this.run(() => this.doAddStream(path, name, size));
-  }
-
-  remove(path: LayerPath): Promise<void> {
-    return this.run(() => this.doRemove(path));
-  }
-
-  write(chunk: Uint8Array): Promise<void> {
-    return this.run(() => this.doWrite(chunk));
-  }
-
-  close(): Promise<void> {
-    return this.run(async () => {
-      await this.doClose();
-      this.state = 'closed';
-    });
-  }
-
-  async abort(): Promise<void> {
-    if (this.state === 'closed') return;
-    if (this.state !== 'failed') this.failure = new WcError('Cancelled', `writing layer ${this.layerPath} was aborted`, { path: this.layerPath });
-    this.state = 'failed';
-    await this.cleanUp();
-  }
-
-  // One operation at a time; the first error ends the writer and removes the staging folder.
-  private async run(op: () => Promise<void>): Promise<void> {
-    if (this.state === 'busy') throw new WcError('FailedPrecondition', `layer writer for ${this.layerPath} is already busy: await each call before the next`, { path: this.layerPath });
-    if (this.state === 'closed') throw new WcError('FailedPrecondition', `layer writer for ${this.layerPath} is closed`, { path: this.layerPath });
-    if (this.state === 'failed') {
-      const why = this.failure instanceof Error ? this.failure.message : String(this.failure);
-      throw new WcError('FailedPrecondition', `layer writer for ${this.layerPath} failed earlier: ${why}`, { path: this.layerPath });
-    }
-    this.state = 'busy';
-    try {
-      await op();
-      if (this.state === 'busy') this.state = 'open';
-    } catch (e) {
-      this.state = 'failed';
-      this.failure = e;
-      await this.cleanUp();
-      throw isWcError(e) ? e : fromNodeError(e);
-    }
-  }
-
-  private async cleanUp(): Promise<void> {
+  protected async cleanUp(): Promise<void> {
     const cur = this.cur;
     this.cur = undefined;
     if (cur) closeQuietly(cur.fd);
@@ -202,7 +148,7 @@ export class LegacyLayerWriter implements LayerWriter {
 
   // ---- add ----
 
-  private async doAdd(path: string, info: FileInfo, size: number | undefined): Promise<void> {
+  protected async doAdd(path: string, info: FileInfo, size: number | undefined): Promise<void> {
     checkLayerPath(path);
     checkInfo(path, info);
     if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) throw invalidArgument(`bad size ${size} for ${path}`, { entry: path });
@@ -286,7 +232,7 @@ export class LegacyLayerWriter implements LayerWriter {
 
   // ---- data ----
 
-  private async doWrite(chunk: Uint8Array): Promise<void> {
+  protected async doWrite(chunk: Uint8Array): Promise<void> {
     const cur = this.cur;
     if (!cur) throw new WcError('FailedPrecondition', 'no current file: write() must follow add() of a file or addAlternateStream()');
     const name = cur.stream === undefined ? cur.path : `${cur.path}:${cur.stream}`;
@@ -316,7 +262,7 @@ export class LegacyLayerWriter implements LayerWriter {
 
   // ---- alternate streams ----
 
-  private async doAddStream(path: string, name: string, size: number | undefined): Promise<void> {
+  protected async doAddStream(path: string, name: string, size: number | undefined): Promise<void> {
     checkLayerPath(path);
     checkStreamName(path, name);
     if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) throw invalidArgument(`bad size ${size} for ${path}:${name}`, { entry: `${path}:${name}` });
@@ -336,7 +282,7 @@ export class LegacyLayerWriter implements LayerWriter {
 
   // ---- links ----
 
-  private async doAddLink(path: string, target: string): Promise<void> {
+  protected async doAddLink(path: string, target: string): Promise<void> {
     checkLayerPath(path, 'link');
     checkLayerPath(target, 'link target');
     this.checkReserved(path);
@@ -390,7 +336,7 @@ export class LegacyLayerWriter implements LayerWriter {
 
   // ---- tombstones ----
 
-  private async doRemove(path: string): Promise<void> {
+  protected async doRemove(path: string): Promise<void> {
     checkLayerPath(path, 'tombstone');
     await this.finishCurrent();
     this.last = undefined;
@@ -534,7 +480,7 @@ export class LegacyLayerWriter implements LayerWriter {
 
   // ---- close ----
 
-  private async doClose(): Promise<void> {
+  protected async doClose(): Promise<void> {
     await this.finishCurrent();
     if (this.kind === 'import') {
       const text = tombstonesHeader() + this.tombstones.map(tombstoneLine).join('');
