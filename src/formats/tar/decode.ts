@@ -101,7 +101,7 @@ export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8
 
   async function* run(): AsyncGenerator<Entry> {
     // skipAhead is looked up late: it exists only once the input turned out to be a plain tar
-    const src = new ByteSource(decompressed.chunks, { skipAhead: (n) => decompressed.seek?.skipAhead(n) ?? 0 });
+    const src = new ByteSource(decompressed.chunks, { skipAhead: (n) => decompressed.seek?.skipAhead(n) ?? 0, reusesChunks: () => decompressed.seek !== undefined });
     const reader = new TarReader(src);
     const state: DataState = { generation: 0, inflight: undefined };
     // Validation runs inside this loop (not as a wrapping stage) so its error is also the

@@ -82,25 +82,27 @@ export class TarReader {
       const t = h.typeflag;
       if (t === TYPE.PAX || t === TYPE.PAX_GLOBAL) {
         if (h.size > MAX_PAX_SIZE) throw corrupt(`extended header at offset ${at} is ${h.size} bytes, more than the ${MAX_PAX_SIZE} allowed`, { offset: at });
-        const data = await this.readMeta(h.size, at);
+        const records = await this.readMeta(h.size, at, (data) => parsePaxRecords(data, h.name || (t === TYPE.PAX ? '(extended header)' : '(global header)'), at));
         if (t === TYPE.PAX) {
           // Go keeps only the latest 'x' header before an entry; merging is a superset of that.
-          for (const [k, v] of parsePaxRecords(data, h.name || '(extended header)', at)) pax.set(k, v);
+          if (pax.size === 0) pax = records;
+          else for (const [k, v] of records) pax.set(k, v);
           sawPax = true;
         } else {
           // Decision (spec 7.2 #15): global headers are skipped, neither applied nor turned into
-          // an entry. Go returns them as entries (hcsshim would import a file named after the
-          // header); containerd's applier ignores them. Layer writers never emit them.
-          parsePaxRecords(data, h.name || '(global header)', at); // still validated
+          // an entry (their records were still validated above). Go returns them as entries
+          // (hcsshim would import a file named after the header); containerd's applier ignores
+          // them. Layer writers never emit them.
           firstOffset = undefined;
         }
         continue;
       }
       if (t === TYPE.GNU_LONGNAME || t === TYPE.GNU_LONGLINK) {
         if (h.size > MAX_LONG_NAME) throw corrupt(`GNU long-name header at offset ${at} is ${h.size} bytes, more than the ${MAX_LONG_NAME} allowed`, { offset: at });
-        const data = await this.readMeta(h.size, at);
-        const nul = data.indexOf(0);
-        const s = data.toString('utf8', 0, nul < 0 ? data.length : nul);
+        const s = await this.readMeta(h.size, at, (data) => {
+          const nul = data.indexOf(0);
+          return data.toString('utf8', 0, nul < 0 ? data.length : nul);
+        });
         if (t === TYPE.GNU_LONGNAME) longName = s;
         else longLink = s;
         continue;
@@ -161,11 +163,13 @@ export class TarReader {
     this.pad = 0;
   }
 
-  private async readMeta(size: number, at: number): Promise<Buffer> {
+  /** Reads a metadata entry's data and hands it to `use` before moving on (the bytes may be a view the next read overwrites). */
+  private async readMeta<T>(size: number, at: number, use: (data: Buffer) => T): Promise<T> {
     const data = (await this.src.readExact(size, `the extended header at offset ${at}`)) ?? Buffer.alloc(0);
     if (size > 0 && data.length === 0) throw corrupt(`unexpected end of input in the extended header at offset ${at}`, { offset: at });
+    const out = use(data);
     const pad = padding(size);
     if (pad) await this.src.skip(pad, `the padding of the extended header at offset ${at}`);
-    return data;
+    return out;
   }
 }
