@@ -86,7 +86,8 @@ export async function runTarLs(args: LsArgs): Promise<void> {
         buffered.push(`${args.json ? JSON.stringify(item) : tableRow(item, attributeLetters)}\n`);
         if (buffered.length >= 512) await flush();
       },
-      { signal: controller.signal, digests: args.digests },
+      // the table shows no descriptors: skip rendering them as SDDL
+      { signal: controller.signal, digests: args.digests, ...(args.json ? {} : { renderSddl: undefined }) },
     );
     await flush();
     if (args.digests) {
