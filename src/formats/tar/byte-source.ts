@@ -41,6 +41,18 @@ export class ByteSource {
   }
 
   /**
+   * The next n bytes when they are already buffered (a view, as readExact's), else undefined and
+   * nothing is consumed: lets callers skip a promise per header on the common path.
+   */
+  takeBuffered(n: number): Buffer | undefined {
+    if (this.pos + n > this.chunk.length) return undefined;
+    const out = this.chunk.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    this.offset += n;
+    return out;
+  }
+
+  /**
    * Exactly n bytes; undefined when the stream ends cleanly before the first byte; a Corrupt
    * error naming `what` when it ends part way. The bytes may be a view valid only until the
    * next call on this source (see `reusesChunks`): copy them to keep them longer.
@@ -80,9 +92,11 @@ export class ByteSource {
     return this.seek?.reusesChunks?.() ? Buffer.from(view) : view; // entry data outlives the chunk
   }
 
-  /** Skips n bytes; a Corrupt error naming `what` if the stream ends first. */
-  async skip(n: number, what: string): Promise<void> {
-    const start = this.offset;
+  /**
+   * Skips as much of n bytes as the buffer and seeking cover, without waiting; returns how many
+   * are left for skipRemaining (0 on the common path, so no promise per entry).
+   */
+  skipAvailable(n: number): number {
     let left = n;
     const buffered = Math.min(left, this.chunk.length - this.pos);
     this.pos += buffered;
@@ -93,6 +107,11 @@ export class ByteSource {
       this.offset += skipped;
       left -= skipped;
     }
+    return left;
+  }
+
+  /** Finishes a skip of n bytes begun at offset `start` with `left` still to go, by reading. */
+  async skipRemaining(n: number, left: number, start: number, what: string): Promise<void> {
     while (left > 0) {
       if (!(await this.fill())) throw corrupt(`unexpected end of input at offset ${start} while reading ${what} (${n - left} of ${n} bytes)`, { offset: start });
       const take = Math.min(left, this.chunk.length - this.pos);
@@ -100,6 +119,13 @@ export class ByteSource {
       this.offset += take;
       left -= take;
     }
+  }
+
+  /** Skips n bytes; a Corrupt error naming `what` if the stream ends first. */
+  async skip(n: number, what: string): Promise<void> {
+    const start = this.offset;
+    const left = this.skipAvailable(n);
+    if (left > 0) await this.skipRemaining(n, left, start, what);
   }
 
   /** Reads to the end (so digests cover every byte); returns how many bytes were left. */

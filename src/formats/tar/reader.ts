@@ -56,7 +56,10 @@ export class TarReader {
 
   async next(): Promise<TarRecord | undefined> {
     if (this.finished) return undefined;
-    await this.skipRest();
+    if (this.remaining > 0 || this.pad > 0) {
+      const skipping = this.skipRest();
+      if (skipping) await skipping;
+    }
     let pax = new Map<string, string>();
     let longName: string | undefined;
     let longLink: string | undefined;
@@ -64,7 +67,7 @@ export class TarReader {
     let sawPax = false;
     for (;;) {
       const at = this.src.offset;
-      const block = await this.src.readExact(BLOCK, 'tar header');
+      const block = this.src.takeBuffered(BLOCK) ?? (await this.src.readExact(BLOCK, 'tar header'));
       if (!block) {
         this.finished = true;
         if (firstOffset !== undefined) throw corrupt(`extended header at offset ${firstOffset} is not followed by an entry`, { offset: firstOffset });
@@ -155,21 +158,39 @@ export class TarReader {
     return b;
   }
 
-  private async skipRest(): Promise<void> {
+  /** Skips the current record's unread data and padding; a promise only when that needs reading. */
+  private skipRest(): Promise<void> | undefined {
     const rec = this.current;
-    if (this.remaining > 0) await this.src.skip(this.remaining, `the data of ${rec?.name ?? 'an entry'}`);
-    if (this.pad > 0) await this.src.skip(this.pad, `the padding of ${rec?.name ?? 'an entry'}`);
+    const data = this.remaining;
+    const pad = this.pad;
     this.remaining = 0;
     this.pad = 0;
+    // Synchronous on the common path (buffered or seekable); messages are built only on failure.
+    let start = this.src.offset;
+    const dataLeft = data > 0 ? this.src.skipAvailable(data) : 0;
+    if (dataLeft > 0) {
+      return (async () => {
+        await this.src.skipRemaining(data, dataLeft, start, `the data of ${rec?.name ?? 'an entry'}`);
+        if (pad > 0) await this.src.skip(pad, `the padding of ${rec?.name ?? 'an entry'}`);
+      })();
+    }
+    start = this.src.offset;
+    const padLeft = pad > 0 ? this.src.skipAvailable(pad) : 0;
+    if (padLeft > 0) return this.src.skipRemaining(pad, padLeft, start, `the padding of ${rec?.name ?? 'an entry'}`);
+    return undefined;
   }
 
   /** Reads a metadata entry's data and hands it to `use` before moving on (the bytes may be a view the next read overwrites). */
   private async readMeta<T>(size: number, at: number, use: (data: Buffer) => T): Promise<T> {
-    const data = (await this.src.readExact(size, `the extended header at offset ${at}`)) ?? Buffer.alloc(0);
+    const data = this.src.takeBuffered(size) ?? (await this.src.readExact(size, `the extended header at offset ${at}`)) ?? Buffer.alloc(0);
     if (size > 0 && data.length === 0) throw corrupt(`unexpected end of input in the extended header at offset ${at}`, { offset: at });
     const out = use(data);
     const pad = padding(size);
-    if (pad) await this.src.skip(pad, `the padding of the extended header at offset ${at}`);
+    if (pad) {
+      const start = this.src.offset;
+      const left = this.src.skipAvailable(pad);
+      if (left > 0) await this.src.skipRemaining(pad, left, start, `the padding of the extended header at offset ${at}`);
+    }
     return out;
   }
 }
