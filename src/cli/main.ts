@@ -3,20 +3,34 @@
 // Each command group lives in src/cli/commands/<name>.ts; add it to the list below.
 
 import { isWcError } from '../errors.js';
-import { cimCommand } from './commands/cim.js';
-import { hiveCommand } from './commands/hive.js';
-import { layerCommands } from './commands/layer.js';
-import { sdCommand } from './commands/sd.js';
-import { plainServeArgs, runServe, serveCommand } from './commands/serve.js';
-import { tarCommand } from './commands/tar.js';
-import { versionCommand } from './commands/version.js';
 
-const commands = [layerCommands, tarCommand, hiveCommand, cimCommand, sdCommand, serveCommand, versionCommand];
+// Command groups load when a command needs them: `serve --stdio` (the backend's cold start) and a
+// plain `tar ls` (listing speed) load neither yargs nor the other groups' libraries.
+async function loadCommands() {
+  const [layer, tar, hive, cim, sd, serve, version] = await Promise.all([
+    import('./commands/layer.js'),
+    import('./commands/tar.js'),
+    import('./commands/hive.js'),
+    import('./commands/cim.js'),
+    import('./commands/sd.js'),
+    import('./commands/serve.js'),
+    import('./commands/version.js'),
+  ]);
+  return [layer.layerCommands, tar.tarCommand, hive.hiveCommand, cim.cimCommand, sd.sdCommand, serve.serveCommand, version.versionCommand];
+}
 
 export async function main(argv: string[]): Promise<void> {
-  // The backend's cold start: a plain `serve --stdio` needs no yargs (loaded only below).
-  const serve = plainServeArgs(argv);
-  if (serve) return runServe(serve);
+  if (argv[0] === 'serve') {
+    const { plainServeArgs, runServe } = await import('./commands/serve.js');
+    const serve = plainServeArgs(argv);
+    if (serve) return runServe(serve);
+  }
+  if (argv[0] === 'tar') {
+    const { plainTarLsArgs, runTarLs } = await import('./commands/tar.js');
+    const ls = plainTarLsArgs(argv);
+    if (ls) return runTarLs(ls);
+  }
+  const commands = await loadCommands();
   const { default: yargs } = await import('yargs');
   let cli = yargs(argv)
     .scriptName('wclayer')

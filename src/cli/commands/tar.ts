@@ -43,41 +43,63 @@ const lsCommand: CommandModule<object, LsArgs> = {
       .example('$0 tar ls --json layer.tar | jq .name', 'machine-readable listing')
       .example('cat layer.tar.zst | $0 tar ls -', 'list from stdin')
       .epilogue('Kinds: - file, d directory, l symlink, j junction, r other reparse point, h hard link, w whiteout.\nAttributes: d directory, a archive, r read-only, h hidden, s system, l reparse point, p sparse, c compressed.') as Argv<LsArgs>,
-  handler: async (args) => {
-    const controller = new AbortController();
-    const onSigint = () => controller.abort();
-    process.once('SIGINT', onSigint);
-    let buffered: string[] = [];
-    const flush = async () => {
-      if (!buffered.length) return;
-      const text = buffered.join('');
-      buffered = [];
-      if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
-    };
-    // yargs parses a lone '-' positional as an empty string; '-' means stdin.
-    const file = args.file === '' ? '-' : args.file;
-    try {
-      const { listLayerTarFile, attributeLetters } = await tarLib();
-      const result = await listLayerTarFile(
-        file,
-        async (item) => {
-          buffered.push(`${args.json ? JSON.stringify(item) : tableRow(item, attributeLetters)}\n`);
-          if (buffered.length >= 512) await flush();
-        },
-        { signal: controller.signal, digests: args.digests },
-      );
-      await flush();
-      if (args.digests) {
-        const text = `compression: ${result.compression}\ndigest: ${result.compressedDigest}\ndiffID: ${result.diffId}\nentries: ${result.entries}\n`;
-        if (args.json) process.stderr.write(text);
-        else process.stdout.write(text);
-      }
-    } finally {
-      await flush(); // what was listed before an error is still shown
-      process.off('SIGINT', onSigint);
-    }
-  },
+  handler: (args) => runTarLs({ ...args, file: args.file === '' ? '-' : args.file }), // yargs parses a lone '-' as ''
 };
+
+/**
+ * `tar ls <file> [--json] [--digests]` written exactly so, recognised without yargs (main.ts
+ * takes this path: listing speed is start-up bound for small layers). Anything else, --help
+ * included, returns undefined and goes through yargs.
+ */
+export function plainTarLsArgs(argv: readonly string[]): LsArgs | undefined {
+  if (argv[0] !== 'tar' || argv[1] !== 'ls') return undefined;
+  const args: LsArgs = { file: '', json: false, digests: false };
+  let file: string | undefined;
+  for (const a of argv.slice(2)) {
+    if (a === '--json' && !args.json) args.json = true;
+    else if (a === '--digests' && !args.digests) args.digests = true;
+    else if (file === undefined && a !== '' && (a === '-' || !a.startsWith('-'))) file = a;
+    else return undefined;
+  }
+  if (file === undefined) return undefined;
+  args.file = file;
+  return args;
+}
+
+export async function runTarLs(args: LsArgs): Promise<void> {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  let buffered: string[] = [];
+  const flush = async () => {
+    if (!buffered.length) return;
+    const text = buffered.join('');
+    buffered = [];
+    if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
+  };
+  const file = args.file;
+  try {
+    const { listLayerTarFile, attributeLetters } = await tarLib();
+    const result = await listLayerTarFile(
+      file,
+      async (item) => {
+        buffered.push(`${args.json ? JSON.stringify(item) : tableRow(item, attributeLetters)}\n`);
+        if (buffered.length >= 512) await flush();
+      },
+      // the table shows no descriptors: skip rendering them as SDDL
+      { signal: controller.signal, digests: args.digests, ...(args.json ? {} : { renderSddl: undefined }) },
+    );
+    await flush();
+    if (args.digests) {
+      const text = `compression: ${result.compression}\ndigest: ${result.compressedDigest}\ndiffID: ${result.diffId}\nentries: ${result.entries}\n`;
+      if (args.json) process.stderr.write(text);
+      else process.stdout.write(text);
+    }
+  } finally {
+    await flush(); // what was listed before an error is still shown
+    process.off('SIGINT', onSigint);
+  }
+}
 
 interface TarArgs {}
 

@@ -9,6 +9,8 @@ const EMPTY = Buffer.alloc(0);
 export interface SkipAhead {
   /** Skips up to n bytes not yet read; returns how many it skipped (fewer at the end). */
   skipAhead(n: number): number;
+  /** True when each chunk is overwritten by the next one (a reused read buffer). */
+  reusesChunks?(): boolean;
 }
 
 export class ByteSource {
@@ -39,8 +41,21 @@ export class ByteSource {
   }
 
   /**
+   * The next n bytes when they are already buffered (a view, as readExact's), else undefined and
+   * nothing is consumed: lets callers skip a promise per header on the common path.
+   */
+  takeBuffered(n: number): Buffer | undefined {
+    if (this.pos + n > this.chunk.length) return undefined;
+    const out = this.chunk.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    this.offset += n;
+    return out;
+  }
+
+  /**
    * Exactly n bytes; undefined when the stream ends cleanly before the first byte; a Corrupt
-   * error naming `what` when it ends part way.
+   * error naming `what` when it ends part way. The bytes may be a view valid only until the
+   * next call on this source (see `reusesChunks`): copy them to keep them longer.
    */
   async readExact(n: number, what: string): Promise<Buffer | undefined> {
     if (this.pos + n <= this.chunk.length) {
@@ -58,7 +73,8 @@ export class ByteSource {
         throw corrupt(`unexpected end of input at offset ${start} while reading ${what} (${got} of ${n} bytes)`, { offset: start });
       }
       const take = Math.min(n - got, this.chunk.length - this.pos);
-      parts.push(this.chunk.subarray(this.pos, this.pos + take));
+      const part = this.chunk.subarray(this.pos, this.pos + take);
+      parts.push(this.seek?.reusesChunks?.() ? Buffer.from(part) : part); // the next fill may overwrite it
       this.pos += take;
       this.offset += take;
       got += take;
@@ -66,19 +82,21 @@ export class ByteSource {
     return parts.length === 1 ? parts[0] : Buffer.concat(parts, n);
   }
 
-  /** Up to `max` bytes (at least 1), or undefined at the end of the stream. */
+  /** Up to `max` bytes (at least 1), or undefined at the end of the stream; the caller may keep them. */
   async readSome(max: number): Promise<Buffer | undefined> {
     if (!(await this.fill())) return undefined;
     const take = Math.min(max, this.chunk.length - this.pos);
-    const out = this.chunk.subarray(this.pos, this.pos + take);
+    const view = this.chunk.subarray(this.pos, this.pos + take);
     this.pos += take;
     this.offset += take;
-    return out;
+    return this.seek?.reusesChunks?.() ? Buffer.from(view) : view; // entry data outlives the chunk
   }
 
-  /** Skips n bytes; a Corrupt error naming `what` if the stream ends first. */
-  async skip(n: number, what: string): Promise<void> {
-    const start = this.offset;
+  /**
+   * Skips as much of n bytes as the buffer and seeking cover, without waiting; returns how many
+   * are left for skipRemaining (0 on the common path, so no promise per entry).
+   */
+  skipAvailable(n: number): number {
     let left = n;
     const buffered = Math.min(left, this.chunk.length - this.pos);
     this.pos += buffered;
@@ -89,6 +107,11 @@ export class ByteSource {
       this.offset += skipped;
       left -= skipped;
     }
+    return left;
+  }
+
+  /** Finishes a skip of n bytes begun at offset `start` with `left` still to go, by reading. */
+  async skipRemaining(n: number, left: number, start: number, what: string): Promise<void> {
     while (left > 0) {
       if (!(await this.fill())) throw corrupt(`unexpected end of input at offset ${start} while reading ${what} (${n - left} of ${n} bytes)`, { offset: start });
       const take = Math.min(left, this.chunk.length - this.pos);
@@ -96,6 +119,13 @@ export class ByteSource {
       this.offset += take;
       left -= take;
     }
+  }
+
+  /** Skips n bytes; a Corrupt error naming `what` if the stream ends first. */
+  async skip(n: number, what: string): Promise<void> {
+    const start = this.offset;
+    const left = this.skipAvailable(n);
+    if (left > 0) await this.skipRemaining(n, left, start, what);
   }
 
   /** Reads to the end (so digests cover every byte); returns how many bytes were left. */

@@ -57,17 +57,27 @@ export function isRandomAccessInput(x: unknown): x is RandomAccessInput {
  * After a skip the next read is small (`chunkSize`: a header or two is all that is needed);
  * reads that follow each other grow up to SEQUENTIAL_CHUNK.
  */
-function positionalChunks(input: RandomAccessInput, start: number, chunkSize: number, onRead?: (position: number) => void): { it: AsyncGenerator<Buffer>; skipAhead: (n: number) => number } {
+function positionalChunks(
+  input: RandomAccessInput,
+  start: number,
+  chunkSize: number,
+  onRead?: (position: number) => void,
+  reuseBuffer = false,
+): { it: AsyncGenerator<Buffer>; skipAhead: (n: number) => number } {
   let position = start;
   let skipped = false;
   let want = SEQUENTIAL_CHUNK;
+  // Reading into fresh memory costs a page fault per 4 KiB, more than the read itself; with
+  // reuseBuffer each chunk is a view that the next read overwrites (ByteSource copies what it keeps).
+  let shared: Buffer | undefined;
   async function* it(): AsyncGenerator<Buffer> {
     while (position < input.size) {
       // grow by 4x while reads follow each other, so a run of small files after a skip costs
       // a few small reads rather than one large read of data that is about to be skipped
       want = skipped ? chunkSize : Math.min(want * 4, SEQUENTIAL_CHUNK);
       skipped = false;
-      const buf = Buffer.allocUnsafe(Math.min(want, input.size - position));
+      const len = Math.min(want, input.size - position);
+      const buf = reuseBuffer ? (shared ??= Buffer.allocUnsafeSlow(Math.min(SEQUENTIAL_CHUNK, input.size))).subarray(0, len) : Buffer.allocUnsafe(len);
       const n = await input.read(buf, position);
       if (n === 0) return; // the file shrank under us: the reader reports the truncation
       position += n;
@@ -135,7 +145,10 @@ async function* unzstd(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
 export interface DecompressedInput {
   compression: Promise<Compression>;
   chunks: AsyncGenerator<Buffer>;
-  /** Set (for plain tars read by position without digests) once the compression is known. */
+  /**
+   * Set (for plain tars read by position without digests) once the compression is known. Its
+   * chunks are then views into one reused buffer, valid until the next chunk is pulled.
+   */
   seek: { skipAhead(n: number): number } | undefined;
   compressed: StreamStats;
   uncompressed: StreamStats;
@@ -161,10 +174,16 @@ export function decompressInput(source: AsyncIterable<Uint8Array> | Iterable<Uin
       const kind = detectCompression(head.subarray(0, got));
       if (kind === 'none' && !digests) {
         resolveCompression(kind);
-        const p = positionalChunks(source, 0, POSITIONAL_CHUNK, (pos) => {
-          compressed.bytes = pos;
-          onInput?.(pos);
-        });
+        const p = positionalChunks(
+          source,
+          0,
+          POSITIONAL_CHUNK,
+          (pos) => {
+            compressed.bytes = pos;
+            onInput?.(pos);
+          },
+          true,
+        );
         out.seek = p;
         // bytes counts positions reached, skipped ones included
         yield* p.it;

@@ -67,7 +67,27 @@ function safeIso(ft: bigint): string | undefined {
   }
 }
 
-export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: ListOptions = {}): ListingItem {
+/** SDDL by descriptor (base64): a layer repeats a few descriptors thousands of times. */
+type SddlCache = Map<string, string | null>;
+const SDDL_CACHE_LIMIT = 1024;
+
+function renderSddlCached(options: ListOptions, sd: Uint8Array, base64: string, cache: SddlCache | undefined): string | null {
+  const known = cache?.get(base64);
+  if (known !== undefined) return known;
+  let sddl: string | null;
+  try {
+    sddl = options.renderSddl!(sd);
+  } catch {
+    sddl = null; // a descriptor we cannot render is still listed (base64)
+  }
+  if (cache) {
+    if (cache.size >= SDDL_CACHE_LIMIT) cache.clear();
+    cache.set(base64, sddl);
+  }
+  return sddl;
+}
+
+export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: ListOptions = {}, sddlCache?: SddlCache): ListingItem {
   const item: ListingItem = { name: entry.path, kind: 'file', size: 0, attributes: 0, streams: [], extendedAttributes: [], isWhiteout: false };
   const src = entrySource.get(entry);
   if (src) item.offset = src.offset;
@@ -89,15 +109,9 @@ export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: 
       item.attributes = info.attributes;
       Object.assign(item, timesOf(info));
       if (info.securityDescriptor) {
-        item.securityDescriptor = Buffer.from(info.securityDescriptor).toString('base64');
-        if (options.renderSddl) {
-          try {
-            item.sddl = options.renderSddl(info.securityDescriptor);
-          } catch {
-            // a descriptor we cannot render is still listed (base64 above)
-            item.sddl = null;
-          }
-        }
+        const sd = info.securityDescriptor;
+        item.securityDescriptor = Buffer.from(sd.buffer, sd.byteOffset, sd.byteLength).toString('base64');
+        if (options.renderSddl) item.sddl = renderSddlCached(options, sd, item.securityDescriptor, sddlCache);
       }
       item.extendedAttributes = (info.extendedAttributes ?? []).map((ea) => ea.name);
       if (info.reparseData) {
@@ -125,6 +139,7 @@ export async function listLayerTar(
   options: ListOptions = {},
 ): Promise<DecodeResult> {
   const decoded = decodeLayerTar(input, options);
+  const sddlCache: SddlCache = new Map();
   let pending: ListingItem | undefined;
   try {
     for await (const e of decoded.entries) {
@@ -136,7 +151,7 @@ export async function listLayerTar(
       const item = pending;
       pending = undefined;
       if (item) await onItem(item);
-      pending = listingItem(e, options);
+      pending = listingItem(e, options, sddlCache);
     }
   } catch (e) {
     // The held-back entry was read whole before the damage: still list it, then fail.
@@ -149,17 +164,25 @@ export async function listLayerTar(
   return decoded.result;
 }
 
+const ATTRIBUTE_LETTERS: [number, string][] = [
+  [FILE_ATTRIBUTE.DIRECTORY, 'd'],
+  [FILE_ATTRIBUTE.ARCHIVE, 'a'],
+  [FILE_ATTRIBUTE.READONLY, 'r'],
+  [FILE_ATTRIBUTE.HIDDEN, 'h'],
+  [FILE_ATTRIBUTE.SYSTEM, 's'],
+  [FILE_ATTRIBUTE.REPARSE_POINT, 'l'],
+  [FILE_ATTRIBUTE.SPARSE_FILE, 'p'],
+  [FILE_ATTRIBUTE.COMPRESSED, 'c'],
+];
+const attributeLettersSeen = new Map<number, string>();
+
 /** Short attribute letters for tables: R H S D A ... like `attrib`/`dir` show them. */
 export function attributeLetters(attributes: number): string {
-  const letters: [number, string][] = [
-    [FILE_ATTRIBUTE.DIRECTORY, 'd'],
-    [FILE_ATTRIBUTE.ARCHIVE, 'a'],
-    [FILE_ATTRIBUTE.READONLY, 'r'],
-    [FILE_ATTRIBUTE.HIDDEN, 'h'],
-    [FILE_ATTRIBUTE.SYSTEM, 's'],
-    [FILE_ATTRIBUTE.REPARSE_POINT, 'l'],
-    [FILE_ATTRIBUTE.SPARSE_FILE, 'p'],
-    [FILE_ATTRIBUTE.COMPRESSED, 'c'],
-  ];
-  return letters.map(([bit, ch]) => (attributes & bit ? ch : '-')).join('');
+  let s = attributeLettersSeen.get(attributes);
+  if (s === undefined) {
+    s = '';
+    for (const [bit, ch] of ATTRIBUTE_LETTERS) s += attributes & bit ? ch : '-';
+    if (attributeLettersSeen.size < 4096) attributeLettersSeen.set(attributes, s); // a layer uses a handful of combinations
+  }
+  return s;
 }

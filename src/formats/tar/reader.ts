@@ -56,7 +56,10 @@ export class TarReader {
 
   async next(): Promise<TarRecord | undefined> {
     if (this.finished) return undefined;
-    await this.skipRest();
+    if (this.remaining > 0 || this.pad > 0) {
+      const skipping = this.skipRest();
+      if (skipping) await skipping;
+    }
     let pax = new Map<string, string>();
     let longName: string | undefined;
     let longLink: string | undefined;
@@ -64,7 +67,7 @@ export class TarReader {
     let sawPax = false;
     for (;;) {
       const at = this.src.offset;
-      const block = await this.src.readExact(BLOCK, 'tar header');
+      const block = this.src.takeBuffered(BLOCK) ?? (await this.src.readExact(BLOCK, 'tar header'));
       if (!block) {
         this.finished = true;
         if (firstOffset !== undefined) throw corrupt(`extended header at offset ${firstOffset} is not followed by an entry`, { offset: firstOffset });
@@ -82,25 +85,27 @@ export class TarReader {
       const t = h.typeflag;
       if (t === TYPE.PAX || t === TYPE.PAX_GLOBAL) {
         if (h.size > MAX_PAX_SIZE) throw corrupt(`extended header at offset ${at} is ${h.size} bytes, more than the ${MAX_PAX_SIZE} allowed`, { offset: at });
-        const data = await this.readMeta(h.size, at);
+        const records = await this.readMeta(h.size, at, (data) => parsePaxRecords(data, h.name || (t === TYPE.PAX ? '(extended header)' : '(global header)'), at));
         if (t === TYPE.PAX) {
           // Go keeps only the latest 'x' header before an entry; merging is a superset of that.
-          for (const [k, v] of parsePaxRecords(data, h.name || '(extended header)', at)) pax.set(k, v);
+          if (pax.size === 0) pax = records;
+          else for (const [k, v] of records) pax.set(k, v);
           sawPax = true;
         } else {
           // Decision (spec 7.2 #15): global headers are skipped, neither applied nor turned into
-          // an entry. Go returns them as entries (hcsshim would import a file named after the
-          // header); containerd's applier ignores them. Layer writers never emit them.
-          parsePaxRecords(data, h.name || '(global header)', at); // still validated
+          // an entry (their records were still validated above). Go returns them as entries
+          // (hcsshim would import a file named after the header); containerd's applier ignores
+          // them. Layer writers never emit them.
           firstOffset = undefined;
         }
         continue;
       }
       if (t === TYPE.GNU_LONGNAME || t === TYPE.GNU_LONGLINK) {
         if (h.size > MAX_LONG_NAME) throw corrupt(`GNU long-name header at offset ${at} is ${h.size} bytes, more than the ${MAX_LONG_NAME} allowed`, { offset: at });
-        const data = await this.readMeta(h.size, at);
-        const nul = data.indexOf(0);
-        const s = data.toString('utf8', 0, nul < 0 ? data.length : nul);
+        const s = await this.readMeta(h.size, at, (data) => {
+          const nul = data.indexOf(0);
+          return data.toString('utf8', 0, nul < 0 ? data.length : nul);
+        });
         if (t === TYPE.GNU_LONGNAME) longName = s;
         else longLink = s;
         continue;
@@ -153,19 +158,39 @@ export class TarReader {
     return b;
   }
 
-  private async skipRest(): Promise<void> {
+  /** Skips the current record's unread data and padding; a promise only when that needs reading. */
+  private skipRest(): Promise<void> | undefined {
     const rec = this.current;
-    if (this.remaining > 0) await this.src.skip(this.remaining, `the data of ${rec?.name ?? 'an entry'}`);
-    if (this.pad > 0) await this.src.skip(this.pad, `the padding of ${rec?.name ?? 'an entry'}`);
+    const data = this.remaining;
+    const pad = this.pad;
     this.remaining = 0;
     this.pad = 0;
+    // Synchronous on the common path (buffered or seekable); messages are built only on failure.
+    let start = this.src.offset;
+    const dataLeft = data > 0 ? this.src.skipAvailable(data) : 0;
+    if (dataLeft > 0) {
+      return (async () => {
+        await this.src.skipRemaining(data, dataLeft, start, `the data of ${rec?.name ?? 'an entry'}`);
+        if (pad > 0) await this.src.skip(pad, `the padding of ${rec?.name ?? 'an entry'}`);
+      })();
+    }
+    start = this.src.offset;
+    const padLeft = pad > 0 ? this.src.skipAvailable(pad) : 0;
+    if (padLeft > 0) return this.src.skipRemaining(pad, padLeft, start, `the padding of ${rec?.name ?? 'an entry'}`);
+    return undefined;
   }
 
-  private async readMeta(size: number, at: number): Promise<Buffer> {
-    const data = (await this.src.readExact(size, `the extended header at offset ${at}`)) ?? Buffer.alloc(0);
+  /** Reads a metadata entry's data and hands it to `use` before moving on (the bytes may be a view the next read overwrites). */
+  private async readMeta<T>(size: number, at: number, use: (data: Buffer) => T): Promise<T> {
+    const data = this.src.takeBuffered(size) ?? (await this.src.readExact(size, `the extended header at offset ${at}`)) ?? Buffer.alloc(0);
     if (size > 0 && data.length === 0) throw corrupt(`unexpected end of input in the extended header at offset ${at}`, { offset: at });
+    const out = use(data);
     const pad = padding(size);
-    if (pad) await this.src.skip(pad, `the padding of the extended header at offset ${at}`);
-    return data;
+    if (pad) {
+      const start = this.src.offset;
+      const left = this.src.skipAvailable(pad);
+      if (left > 0) await this.src.skipRemaining(pad, left, start, `the padding of the extended header at offset ${at}`);
+    }
+    return out;
   }
 }
