@@ -2,7 +2,7 @@
 // abort) ends the writer and removes everything it staged. Implementations supply the do*
 // steps and cleanUp; this class owns the state machine so both writers behave alike.
 
-import { WcError, fromNodeError, isWcError } from '../errors.js';
+import { WcError, fromNodeError, invalidArgument, isWcError } from '../errors.js';
 import type { FileInfo, LayerPath } from '../formats/entry.js';
 import { throwIfCancelled } from '../task.js';
 import type { LayerWriter } from './writer.js';
@@ -80,4 +80,16 @@ export abstract class GuardedLayerWriter implements LayerWriter {
       throw isWcError(e) ? e : fromNodeError(e);
     }
   }
+}
+
+/** Refuses FileInfo a caller built wrongly (attributes not a uint32, times not 64-bit FILETIMEs). */
+export function checkFileInfo(path: string, info: FileInfo): void {
+  const ok =
+    info !== null &&
+    typeof info === 'object' &&
+    Number.isInteger(info.attributes) &&
+    info.attributes >= 0 &&
+    info.attributes <= 0xffffffff &&
+    [info.creationTime, info.lastAccessTime, info.lastWriteTime, info.changeTime].every((t) => typeof t === 'bigint' && t >= -(2n ** 63n) && t < 2n ** 63n);
+  if (!ok) throw invalidArgument(`bad file information for ${path}: attributes must be a uint32 and the four times 64-bit FILETIME bigints`, { entry: path });
 }

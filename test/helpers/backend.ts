@@ -2,8 +2,10 @@
 // vscode-jsonrpc client to it, the way the PowerShell module does.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import assert from 'node:assert/strict';
 import {
   createMessageConnection,
+  ResponseError,
   StreamMessageReader,
   StreamMessageWriter,
   type MessageConnection,
@@ -97,4 +99,15 @@ export function parseFrames(bytes: Buffer): unknown[] {
     pos = headerEnd + 4 + len;
   }
   return messages;
+}
+
+/** The ResponseError a request fails with; fails the test if the request succeeds. */
+export async function rpcError(p: Promise<unknown>): Promise<ResponseError<any>> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof ResponseError, `expected a ResponseError, got ${e}`);
+    return e;
+  }
+  assert.fail('the request succeeded but should have failed');
 }

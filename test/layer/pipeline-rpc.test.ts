@@ -6,8 +6,8 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { CancellationTokenSource, ProgressType, ResponseError } from 'vscode-jsonrpc/node';
-import { startBackend, type BackendUnderTest } from '../helpers/backend.js';
+import { CancellationTokenSource, ProgressType } from 'vscode-jsonrpc/node';
+import { rpcError, startBackend, type BackendUnderTest } from '../helpers/backend.js';
 import { listDir, removeDir, tempDir } from './helpers.js';
 import { sampleTar, type SampleTar } from './pipeline-helpers.js';
 
@@ -16,15 +16,6 @@ let b: BackendUnderTest;
 let base: SampleTar;
 let layers: string;
 
-async function rpcError(p: Promise<unknown>): Promise<ResponseError<any>> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof ResponseError, `expected a ResponseError, got ${e}`);
-    return e;
-  }
-  assert.fail('the request succeeded but should have failed');
-}
 
 before(async () => {
   dir = await tempDir('wclayer-layer-rpc-');

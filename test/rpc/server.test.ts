@@ -4,19 +4,10 @@
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { CancellationTokenSource, ProgressType, ResponseError } from 'vscode-jsonrpc/node';
-import { startBackend, rawExchange, frame, parseFrames, type BackendUnderTest } from '../helpers/backend.js';
+import { CancellationTokenSource, ProgressType } from 'vscode-jsonrpc/node';
+import { startBackend, rawExchange, frame, parseFrames, rpcError, type BackendUnderTest } from '../helpers/backend.js';
 import { cliPath } from '../helpers/paths.js';
 
-async function rpcError(p: Promise<unknown>): Promise<ResponseError<any>> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof ResponseError, `expected a ResponseError, got ${e}`);
-    return e;
-  }
-  assert.fail('the request succeeded but should have failed');
-}
 
 describe('backend over stdio', () => {
   const b: BackendUnderTest = startBackend();

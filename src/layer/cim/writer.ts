@@ -7,7 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, copyFile, lstat, mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { WcError, fromNodeError, invalidArgument, isWcError } from '../../errors.js';
 import type { FileInfo } from '../../formats/entry.js';
@@ -19,7 +19,8 @@ import { createCimImage, openCimImage } from '../../cim/image.js';
 import type { Platform } from '../../platform/types.js';
 import { throwIfCancelled } from '../../task.js';
 import { checkLayerPath, checkStreamName, parentPath } from '../paths.js';
-import { GuardedLayerWriter } from '../guarded-writer.js';
+import { checkFileInfo, GuardedLayerWriter } from '../guarded-writer.js';
+import { linkOrCopy } from '../../fs/link.js';
 import {
   CHANGES_FILE,
   CIM_DIR,
@@ -99,7 +100,9 @@ export async function createCimLayerWriter(layerPath: string, options: CimLayerW
     await mkdir(dirname(target), { recursive: true });
     await mkdir(join(staging, CIM_DIR), { recursive: true });
     // The fork reads its parents' region files from its own directory: bring the whole chain.
-    if (parentImagePath) for (const from of await imageFiles(parentImagePath)) await linkOrCopy(from, join(staging, CIM_DIR, basename(from)));
+    if (parentImagePath) for (const from of await imageFiles(parentImagePath)) await linkOrCopy(from, join(staging, CIM_DIR, basename(from))).catch((e) => {
+        throw fromNodeError(e, from);
+      });
     cim = await createCimImage(join(staging, CIM_DIR), imageName, parentImage ? { parent: parentImage } : {});
     const journal = await open(join(staging, CHANGES_FILE), 'wx');
     return new CimLayerWriter(target, staging, imageName, parentImage, parents, cim, journal, options);
@@ -155,7 +158,7 @@ export class CimLayerWriter extends GuardedLayerWriter {
 
   protected async doAdd(path: string, info: FileInfo, size: number | undefined): Promise<void> {
     checkLayerPath(path);
-    checkInfo(path, info);
+    checkFileInfo(path, info);
     await this.finishCurrent();
     this.owner = undefined;
     const dir = (info.attributes & DIRECTORY) !== 0;
@@ -436,16 +439,6 @@ function keptAttributes(info: FileInfo, dir: boolean): number {
   return (info.attributes & (0x1 | 0x2 | 0x4 | 0x20 | 0x200)) | (dir ? DIRECTORY : 0) | (info.reparseData?.length ? 0x400 : 0);
 }
 
-function checkInfo(path: string, info: FileInfo): void {
-  const ok =
-    info !== null &&
-    typeof info === 'object' &&
-    Number.isInteger(info.attributes) &&
-    info.attributes >= 0 &&
-    info.attributes <= 0xffffffff &&
-    [info.creationTime, info.lastAccessTime, info.lastWriteTime, info.changeTime].every((t) => typeof t === 'bigint' && t >= -(2n ** 63n) && t < 2n ** 63n);
-  if (!ok) throw invalidArgument(`bad file information for ${path}: attributes must be a uint32 and the four times 64-bit FILETIME bigints`, { entry: path });
-}
 
 async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
   let done = 0;
@@ -519,13 +512,3 @@ export async function readMeta(layerPath: string): Promise<CimLayerMeta | undefi
   return meta;
 }
 
-/** Hard link, or a copy where the file system cannot link (another device, no link support). */
-async function linkOrCopy(from: string, to: string): Promise<void> {
-  try {
-    await link(from, to);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw fromNodeError(e, from);
-    await copyFile(from, to);
-  }
-}

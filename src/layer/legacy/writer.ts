@@ -5,12 +5,13 @@
 
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants as fsConstants, futimesSync, openSync, utimesSync, writeSync } from 'node:fs';
-import { copyFile, link, lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { WcError, corrupt, fromNodeError, invalidArgument, isWcError } from '../../errors.js';
 import { FILETIME_UNIX_EPOCH, FILE_ATTRIBUTE, type FileInfo } from '../../formats/entry.js';
 import { checkLayerPath, checkStreamName, hasPathPrefix, parentPath } from '../paths.js';
-import { GuardedLayerWriter } from '../guarded-writer.js';
+import { checkFileInfo, GuardedLayerWriter } from '../guarded-writer.js';
+import { linkOrCopy } from '../../fs/link.js';
 import { META_DIR, STREAMS_DIR, TOMBSTONES_FILE, fileInfoOf, infoFields, tombstoneLine, tombstonesHeader, type DirRecord, type FileRecord, type LayerKind, type MetaRecord, type StreamRecord } from './format.js';
 import { MetadataLog, readMetadata } from './metadata.js';
 import type { LegacyLayerPlatform } from './platform.js';
@@ -150,7 +151,7 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
 
   protected async doAdd(path: string, info: FileInfo, size: number | undefined): Promise<void> {
     checkLayerPath(path);
-    checkInfo(path, info);
+    checkFileInfo(path, info);
     if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) throw invalidArgument(`bad size ${size} for ${path}`, { entry: path });
     this.checkReserved(path);
     await this.finishCurrent();
@@ -529,30 +530,7 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
 
 const isUvmPath = (p: string): boolean => p === UVM_FILES || hasPathPrefix(p, UVM_FILES);
 
-function checkInfo(path: string, info: FileInfo): void {
-  const ok =
-    info !== null &&
-    typeof info === 'object' &&
-    Number.isInteger(info.attributes) &&
-    info.attributes >= 0 &&
-    info.attributes <= 0xffffffff &&
-    [info.creationTime, info.lastAccessTime, info.lastWriteTime, info.changeTime].every((t) => typeof t === 'bigint' && t >= -(2n ** 63n) && t < 2n ** 63n);
-  if (!ok) throw invalidArgument(`bad file information for ${path}: attributes must be a uint32 and the four times 64-bit FILETIME bigints`, { entry: path });
-}
 
-/** Hard link, or a copy where the file system cannot link (another device, no link support). Throws Node errors. */
-async function linkOrCopy(from: string, to: string): Promise<void> {
-  try {
-    await link(from, to);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK') {
-      await copyFile(from, to, fsConstants.COPYFILE_EXCL);
-      return;
-    }
-    throw e;
-  }
-}
 
 async function writeNew(file: string, text: string): Promise<void> {
   const fh = await open(file, 'wx');
