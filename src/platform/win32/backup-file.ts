@@ -45,6 +45,7 @@ const DEFAULT_CHUNK = 256 * 1024;
 
 export function accessMask(access: OpenForBackupOptions['access']): number {
   if (access === 'read') return GENERIC_READ;
+  if (access === 'readWrite') return (GENERIC_READ | GENERIC_WRITE) >>> 0;
   if (access === 'restore') return (GENERIC_READ | GENERIC_WRITE | WRITE_DAC | WRITE_OWNER | ACCESS_SYSTEM_SECURITY) >>> 0;
   return access >>> 0;
 }
