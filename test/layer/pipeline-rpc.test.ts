@@ -117,6 +117,8 @@ test('Windows-only layer methods answer Unsupported naming the Win32 call', asyn
   const calls: [string, object, RegExp][] = [
     ['layer/mount', { layerPath: join(dir, 's'), parents: [join(dir, 'p')] }, /ActivateLayer/],
     ['layer/unmount', { layerPath: join(dir, 's') }, /UnprepareLayer/],
+    ['layer/mount', { layerPath: join(dir, 's'), parents: [join(dir, 'p')], target: join(dir, 'mnt') }, /ActivateLayer/],
+    ['layer/unmount', { layerPath: join(dir, 's'), mountedPath: join(dir, 'mnt') }, /DeleteVolumeMountPointW/],
     ['layer/create', { layerPath: join(dir, 's'), parents: [join(dir, 'p')] }, /CreateSandboxLayer/],
   ];
   for (const [method, params, name] of calls) {
