@@ -7,7 +7,10 @@ import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { WcError, invalidArgument, isWcError } from '../errors.js';
 import { platform, type Platform } from '../platform/index.js';
+import { throwIfCancelled, type TaskOptions } from '../task.js';
+import { prepareBaseLayer, type PrepareBaseLayerResult } from './base-layer.js';
 import { CIM_DIR, CIM_META_FILE, cimNameFor, describeCimLayer } from './cim/index.js';
+import { processUtilityVm } from './legacy/windows-finish.js';
 
 const needParents = (parents: readonly string[]): void => {
   if (!parents.length) throw invalidArgument('at least one read-only layer must be specified', { parameter: 'parents' });
@@ -118,15 +121,34 @@ export async function createScratchLayer(layerPath: string, parents: readonly st
   return { layerPath: path, parents: chain };
 }
 
-/** ProcessBaseImage on a folder holding Files/, and ProcessUtilityImage when it has UtilityVM/. */
-export async function makeBaseLayer(layerPath: string, p: Platform = platform()): Promise<{ layerPath: string; utilityVm: boolean }> {
+export interface MakeBaseLayerOptions extends TaskOptions {
+  /** Only the portable preparation (hives, utility VM checks); no ProcessBaseImage. Works on any OS. */
+  prepareOnly?: boolean;
+}
+
+export interface MakeBaseLayerResult extends PrepareBaseLayerResult {
+  /** ProcessBaseImage (and ProcessUtilityImage with a utility VM) ran. */
+  processed: boolean;
+}
+
+/**
+ * hcsshim's ConvertToBaseLayer (`wclayer makebaselayer`): the portable preparation of
+ * base-layer.ts (config hives created when missing, utility VM checked), then ProcessBaseImage
+ * and, with a utility VM that is not a reparse point, ProcessUtilityImage.
+ */
+export async function makeBaseLayer(layerPath: string, p: Platform = platform(), options: MakeBaseLayerOptions = {}): Promise<MakeBaseLayerResult> {
   const path = resolve(layerPath);
-  if (!(await stat(join(path, 'Files')).catch(() => undefined))?.isDirectory()) {
-    throw new WcError('FailedPrecondition', `${path} has no Files folder, so it cannot become a base layer`, { path });
+  if (await isCimLayer(path)) {
+    throw new WcError(
+      'FailedPrecondition',
+      `${path} is a CIM layer: its base-layer hive links (Hives/*_BASE) and layout file were made when it was written; makebaselayer takes a folder holding an untarred base layer`,
+      { path },
+    );
   }
-  await p.processBaseImage(path);
-  const uvm = join(path, 'UtilityVM');
-  const utilityVm = (await stat(uvm).catch(() => undefined))?.isDirectory() ?? false;
-  if (utilityVm) await p.processUtilityImage(uvm);
-  return { layerPath: path, utilityVm };
+  const prepared = await prepareBaseLayer(path);
+  if (options.prepareOnly) return { ...prepared, processed: false };
+  throwIfCancelled(options.signal, `processing base layer ${path}`);
+  await p.processBaseImage(path, options);
+  if (prepared.utilityVm) await processUtilityVm(p, path, options);
+  return { ...prepared, processed: true };
 }

@@ -36,6 +36,7 @@ interface LayerArgs {
   size?: string;
   target?: string;
   mounted?: string;
+  'prepare-only'?: boolean;
 }
 
 const layerPos = (y: Argv, describe = 'The layer folder'): Argv => y.positional('path', { type: 'string', demandOption: true, describe });
@@ -187,11 +188,16 @@ const removeCommand: CommandModule<object, LayerArgs> = {
 
 const makeBaseCommand: CommandModule<object, LayerArgs> = {
   command: 'makebaselayer <path>',
-  describe: 'Turn a folder holding Files/ into a base layer (Windows only: ProcessBaseImage)',
-  builder: (y: Argv) => layerPos(y).example('$0 makebaselayer C:\\layers\\base', 'process a base layer') as Argv<LayerArgs>,
+  describe: 'Turn a folder holding Files/ into a base layer: missing config hives created, utility VM checked, then ProcessBaseImage (Windows only unless --prepare-only)',
+  builder: (y: Argv) =>
+    json(layerPos(y))
+      .option('prepare-only', { type: 'boolean', default: false, describe: 'Only create the missing hives and check the utility VM (any OS); no ProcessBaseImage' })
+      .example('$0 makebaselayer C:\\layers\\base', 'process a base layer')
+      .example('$0 makebaselayer --prepare-only layers/base', 'prepare it on any OS') as Argv<LayerArgs>,
   handler: async (a) => {
-    const r = await (await hostLib()).makeBaseLayer(a.path);
-    process.stdout.write(`${r.layerPath}\n`);
+    const r = await (await hostLib()).makeBaseLayer(a.path, undefined, { prepareOnly: a['prepare-only'] ?? false });
+    if (a.json) print(a, { ...r });
+    else process.stdout.write(`${r.layerPath}\n`);
   },
 };
 

@@ -252,8 +252,8 @@ async function reapplyDirectoryTimes(p: Platform, root: string, dirs: readonly D
   }
 }
 
-/** ProcessUtilityImage on <layer>\UtilityVM, refused when that folder is a reparse point. */
-async function processUtilityVm(p: Platform, layerPath: string, options: TaskOptions): Promise<void> {
+/** ProcessUtilityImage on <layer>\UtilityVM, refused when that folder is a reparse point (hcsshim EnsureNotReparsePointRelative). */
+export async function processUtilityVm(p: Platform, layerPath: string, options: TaskOptions): Promise<void> {
   const uvm = join(layerPath, UVM);
   const info = await withFile(p, uvm, 'readWrite', (f) => f.getBasicInfo());
   if (info.attributes & FILE_ATTRIBUTE.REPARSE_POINT) {

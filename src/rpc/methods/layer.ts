@@ -163,8 +163,8 @@ export const layerMethods: RpcMethod[] = [
   }),
   defineMethod({
     name: 'layer/makeBase',
-    summary: 'process a folder holding Files/ into a base layer (Windows only)',
-    params: ['layerPath'],
-    handler: async (p) => (await hostLib()).makeBaseLayer(p.string('layerPath')),
+    summary: 'turn a folder holding Files/ into a base layer: missing hives created, utility VM checked, then ProcessBaseImage (Windows only unless prepareOnly)',
+    params: ['layerPath', 'prepareOnly'],
+    handler: async (p) => (await hostLib()).makeBaseLayer(p.string('layerPath'), undefined, { prepareOnly: p.optionalBoolean('prepareOnly') ?? false }),
   }),
 ];
