@@ -9,7 +9,11 @@ import { lstat, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BACKUP_STREAM_ID, decodeBackupStreamBuffer, decodeExtendedAttributes } from '../../src/formats/backup/index.js';
 import type { Entry, FileInfo } from '../../src/formats/entry.js';
-import { createLegacyLayerWriter, createWindowsLayerFinish, IMPORT_PRIVILEGES, readLegacyLayer } from '../../src/layer/legacy/index.js';
+import { exportLayer } from '../../src/layer/export.js';
+import { layerFormat, registerLayerFormat } from '../../src/layer/formats.js';
+import { importLayer } from '../../src/layer/import.js';
+import { createLegacyLayerWriter, createWindowsLayerFinish, IMPORT_PRIVILEGES, nativeLegacyFinish, readLegacyLayer } from '../../src/layer/legacy/index.js';
+import { writeSampleLayerTar } from '../../src/layer/sample-tar.js';
 import { writeEntries } from '../../src/layer/writer.js';
 import { recordingPlatform, type RecordedCall, type RecordingOptions } from '../platform/recording-platform.js';
 import { assertRejectsWc, bytes, collect, listDir, removeDir, tempDir } from './helpers.js';
@@ -343,6 +347,46 @@ test('child layer: cancellation while ImportLayer runs destroys the layer and le
     assert.deepEqual(await listDir(dir), ['base', 'mid']);
     assert.deepEqual(trace(rec.calls, dir).slice(-1), ['destroyLayer child']);
   } finally {
+    await removeDir(dir);
+  }
+});
+
+test('nativeLegacyFinish: the platform finish on Windows only, unless WCLAYER_LEGACY_LAYERS=portable', () => {
+  const rec = recordingPlatform();
+  const ac = new AbortController();
+  assert.deepEqual(nativeLegacyFinish(ac.signal, 'linux', {}, rec.platform), {});
+  assert.deepEqual(nativeLegacyFinish(ac.signal, 'win32', { WCLAYER_LEGACY_LAYERS: 'portable' }, rec.platform), {});
+  const win = nativeLegacyFinish(ac.signal, 'win32', {}, rec.platform);
+  assert.equal(typeof win.platform?.finishImport, 'function');
+  assert.equal(win.signal, ac.signal);
+  assert.deepEqual(nativeLegacyFinish(undefined, process.platform === 'win32' ? 'linux' : process.platform), {});
+});
+
+test('the import pipeline as it runs on Windows: a sample base tar and a child tar through the platform finish, the base exporting back to the same diffID', async () => {
+  const dir = await tempDir();
+  const legacy = layerFormat('legacy');
+  const rec = recordingPlatform();
+  registerLayerFormat({ ...legacy, create: (layerPath, o) => createLegacyLayerWriter(layerPath, { parents: o.parents, ...nativeLegacyFinish(o.signal, 'win32', {}, rec.platform) }) });
+  try {
+    await writeSampleLayerTar({ kind: 'base', seed: 31, fileCount: 40, totalSize: 120_000, output: join(dir, 'base.tar') });
+    await writeSampleLayerTar({ kind: 'child', seed: 31, fileCount: 30, totalSize: 60_000, output: join(dir, 'child.tar') });
+    const base = await importLayer({ input: join(dir, 'base.tar'), layerPath: join(dir, 'layers/base') });
+    const ops = rec.calls.map((c) => c.op);
+    assert.equal(ops[0], 'enableProcessPrivileges');
+    assert.ok(ops.includes('processBaseImage') && ops.includes('processUtilityImage'), 'the sample base layer has a utility VM');
+    assert.equal(ops.includes('importLayer'), false);
+    const back = await exportLayer({ layerPath: join(dir, 'layers/base'), output: join(dir, 'back.tar') });
+    assert.equal(back.diffId, base.diffId, 'the finished base layer reads back entry for entry');
+
+    rec.calls.length = 0;
+    await importLayer({ input: join(dir, 'child.tar'), layerPath: join(dir, 'layers/child'), parents: [join(dir, 'layers/base')] });
+    const imp = rec.calls.filter((c) => c.op === 'importLayer');
+    assert.equal(imp.length, 1);
+    assert.deepEqual(imp[0]!.args[1], [join(dir, 'layers/base')]);
+    assert.deepEqual(await listDir(join(dir, 'layers')), ['base', 'child']);
+    assert.ok((await listDir(join(dir, 'layers/child'))).includes('layerchain.json'));
+  } finally {
+    registerLayerFormat(legacy);
     await removeDir(dir);
   }
 });

@@ -50,11 +50,17 @@ export function createWindowsLayerFinish(p: Platform): LegacyLayerPlatform {
 
 /**
  * The writer options that make legacy layers real HCS layers on Windows; none elsewhere, where
- * the staged folder is the layer.
+ * the staged folder is the layer. WCLAYER_LEGACY_LAYERS=portable keeps the portable folder on
+ * Windows too (no elevation or Containers feature needed; not usable by HCS).
  */
-export function nativeLegacyFinish(signal?: AbortSignal): { platform?: LegacyLayerPlatform; signal?: AbortSignal } {
-  if (process.platform !== 'win32') return {};
-  return { platform: createWindowsLayerFinish(platform()), ...(signal ? { signal } : {}) };
+export function nativeLegacyFinish(
+  signal?: AbortSignal,
+  os: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+  p?: Platform,
+): { platform?: LegacyLayerPlatform; signal?: AbortSignal } {
+  if (os !== 'win32' || env.WCLAYER_LEGACY_LAYERS === 'portable') return {};
+  return { platform: createWindowsLayerFinish(p ?? platform()), ...(signal ? { signal } : {}) };
 }
 
 interface Dir {
