@@ -336,18 +336,26 @@ test('child layer: a failure removes the import folder and the layer (DestroyLay
   }
 });
 
-test('child layer: cancellation while ImportLayer runs destroys the layer and leaves nothing', async () => {
-  const dir = await tempDir();
-  try {
-    const { parents } = await childSetup(dir);
-    const ac = new AbortController();
-    const rec = recordingPlatform({ onCall: (c) => c.op === 'importLayer' && ac.abort() });
-    const writer = await createLegacyLayerWriter(join(dir, 'child'), { parents, platform: createWindowsLayerFinish(rec.platform), signal: ac.signal });
-    await assertRejectsWc(writeEntries(writer, childEntries(false)), 'Cancelled');
-    assert.deepEqual(await listDir(dir), ['base', 'mid']);
-    assert.deepEqual(trace(rec.calls, dir).slice(-1), ['destroyLayer child']);
-  } finally {
-    await removeDir(dir);
+test('child layer: cancellation while the import folder is staged, or while ImportLayer runs, leaves nothing', async () => {
+  const points: Array<[string, (c: RecordedCall) => boolean, string[]]> = [
+    ['staging', (c) => c.op === 'setBasicInfo' && c.path!.endsWith('new.txt'), []],
+    ['ImportLayer', (c) => c.op === 'importLayer', ['destroyLayer child']],
+  ];
+  for (const [name, at, tail] of points) {
+    const dir = await tempDir();
+    try {
+      const { parents } = await childSetup(dir);
+      const ac = new AbortController();
+      const rec = recordingPlatform({ onCall: (c) => at(c) && ac.abort() });
+      const writer = await createLegacyLayerWriter(join(dir, 'child'), { parents, platform: createWindowsLayerFinish(rec.platform), signal: ac.signal });
+      await assertRejectsWc(writeEntries(writer, childEntries(false)), 'Cancelled');
+      assert.deepEqual(await listDir(dir), ['base', 'mid'], `${name}: nothing left`);
+      assert.equal(rec.calls.some((c) => c.op === 'importLayer'), name === 'ImportLayer', `${name}: ImportLayer called`);
+      if (tail.length) assert.deepEqual(trace(rec.calls, dir).slice(-1), tail, name);
+      else assert.equal(rec.calls.some((c) => c.op === 'destroyLayer'), false, name);
+    } finally {
+      await removeDir(dir);
+    }
   }
 });
 
