@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessMask } from '../../src/platform/win32/backup-file.js';
+import { accessMask, longPath } from '../../src/platform/win32/backup-file.js';
 import { createWin32Platform } from '../../src/platform/win32/index.js';
 import { mountPointArguments, withTrailingBackslash } from '../../src/platform/win32/volume-mount.js';
 import { fake, fakeKernel32, fakeLibraries } from './fake-native.js';
@@ -65,4 +65,18 @@ test('access masks: read, readWrite (folder times), restore (BackupWrite with se
   assert.equal(accessMask('readWrite'), 0xc0000000);
   assert.equal(accessMask('restore'), 0xc10c0000);
   assert.equal(accessMask(0x100), 0x100);
+});
+
+test('CreateFileW gets the \\\\?\\ form of absolute paths, normalised first; errors keep the path as given', async () => {
+  assert.equal(longPath('C:\\layers\\a\\..\\b/Files/x.txt'), '\\\\?\\C:\\layers\\b\\Files\\x.txt');
+  assert.equal(longPath('\\\\server\\share\\layers\\x'), '\\\\?\\UNC\\server\\share\\layers\\x');
+  assert.equal(longPath('\\\\?\\C:\\already'), '\\\\?\\C:\\already');
+  assert.equal(longPath('\\\\.\\PhysicalDrive0'), '\\\\.\\PhysicalDrive0');
+  assert.equal(longPath('relative\\x'), 'relative\\x');
+  const deep = `C:\\l\\${'d'.repeat(200)}\\${'e'.repeat(200)}\\f.txt`;
+  const k = fakeKernel32({ CreateFileW: fake(() => 0xffffffffffffffffn) });
+  const p = createWin32Platform(fakeLibraries({ kernel32: k.table }));
+  k.state.lastError = 3;
+  await assert.rejects(p.openForBackup(deep, { access: 'read' }), (e: any) => e.code === 'NotFound' && e.data.path === deep && e.data.win32 === 3);
+  assert.equal(k.table.CreateFileW!.calls[0]![0], `\\\\?\\${deep}`);
 });
