@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lstat, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BACKUP_STREAM_ID, decodeBackupStreamBuffer, decodeExtendedAttributes } from '../../src/formats/backup/index.js';
+import { BACKUP_STREAM_ID, decodeBackupStreamBuffer, decodeExtendedAttributes, encodeExtendedAttributes } from '../../src/formats/backup/index.js';
 import type { Entry, FileInfo } from '../../src/formats/entry.js';
 import { exportLayer } from '../../src/layer/export.js';
 import { layerFormat, registerLayerFormat } from '../../src/layer/formats.js';
@@ -227,7 +227,7 @@ function childEntries(withUvm: boolean): Entry[] {
     { kind: 'link', path: 'Files/dir/own-link.txt', target: 'Files/new.txt' },
     { kind: 'link', path: 'Files/parent-link.txt', target: 'Files/shared.txt' },
     d('Hives'),
-    f('Hives/System_Delta', 'regf-delta'),
+    f('Hives/System_Delta', 'regf-delta', fileInfo({ securityDescriptor: SD, extendedAttributes: EA })),
     ...(withUvm ? [d('UtilityVM'), d('UtilityVM/Files'), f('UtilityVM/Files/extra.txt', 'more')] : []),
   ];
 }
@@ -261,13 +261,30 @@ test('child layer: import folder staged with times only, ImportLayer with the pa
     assert.match(R, /child\.hcs-import-[0-9a-f]{12}$/);
     assert.deepEqual(rec.importedFolders.get(R), ['Files.$wcidirs$', 'Files/', 'Files/dir.$wcidirs$', 'Files/dir/', 'Files/new.txt', 'Hives.$wcidirs$', 'Hives/', 'Hives/System_Delta']);
 
-    // Before ImportLayer: each staged object gets the entry's times with attributes 0, nothing else.
+    // Before ImportLayer: each staged object gets the entry's times with attributes 0; the delta
+    // hive alone is created and restored with BackupWrite without security.
     const before = rec.calls.slice(1, rec.calls.indexOf(imp));
-    assert.deepEqual(new Set(before.map((c) => c.op)), new Set(['openForBackup', 'setBasicInfo', 'close']));
+    const hive = join(R, 'Hives/System_Delta');
+    assert.deepEqual(trace(before.filter((c) => c.path === hive), R), [
+      'openForBackup Hives/System_Delta readWrite createNew',
+      'setBasicInfo Hives/System_Delta info',
+      'createBackupWriter Hives/System_Delta false',
+      `backupWrite Hives/System_Delta ${20 + encodeExtendedAttributes(EA).length}`, // EA header + chain
+      'backupWrite Hives/System_Delta 20',
+      'backupWrite Hives/System_Delta 10',
+      'closeWriter Hives/System_Delta',
+      'close Hives/System_Delta',
+    ]);
+    // No security stream (BackupWrite without security would drop it anyway); the EA and the data.
+    const hiveStreams = decodeBackupStreamBuffer(rec.backupBytes.get(hive)!);
+    assert.deepEqual(hiveStreams.map((s) => s.header.id), [BACKUP_STREAM_ID.EA_DATA, BACKUP_STREAM_ID.DATA]);
+    assert.equal(Buffer.from(hiveStreams[1]!.data).toString(), 'regf-delta');
+    const others = before.filter((c) => c.path !== hive);
+    assert.deepEqual(new Set(others.map((c) => c.op)), new Set(['openForBackup', 'setBasicInfo', 'close']));
+    assert.ok(others.filter((c) => c.op === 'openForBackup').every((c) => c.args[0] === 'readWrite' && c.args[1] === 'openExisting'));
     const staged = before.filter((c) => c.op === 'setBasicInfo').map((c) => [c.path!.slice(R.length + 1), c.args[0] as FileInfo] as const);
     assert.deepEqual(staged.map(([p]) => p), ['Files.$wcidirs$', 'Files/new.txt', 'Files/dir.$wcidirs$', 'Hives.$wcidirs$', 'Hives/System_Delta']);
     assert.deepEqual(staged[1]![1], { ...fileInfo({ securityDescriptor: SD }), attributes: 0 });
-    assert.ok(before.filter((c) => c.op === 'openForBackup').every((c) => c.args[0] === 'readWrite' && c.args[1] === 'openExisting'));
     // The staged file: attributes, then the backup stream as hcsshim writes it (SD, data, ADS).
     assert.equal(stagedNew!.readUInt32LE(0), 0x20);
     const stagedStreams = decodeBackupStreamBuffer(stagedNew!.subarray(4));

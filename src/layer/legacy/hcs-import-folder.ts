@@ -15,7 +15,7 @@
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { WcError, corrupt, fromNodeError } from '../../errors.js';
-import type { Entry, FileInfo } from '../../formats/entry.js';
+import type { Entry, FileEntry, FileInfo } from '../../formats/entry.js';
 import { BACKUP_STREAM_ID, encodeBackupStreamHeader, encodeExtendedAttributes } from '../../formats/backup/index.js';
 import { throwIfCancelled, type TaskOptions } from '../../task.js';
 import { hasPathPrefix } from '../paths.js';
@@ -40,6 +40,12 @@ export interface HcsImportFolderOptions extends TaskOptions {
    * from the file system, so the Windows finish sets them here (writing would change them).
    */
   onStaged?: (diskPath: string, entryPath: string, info: FileInfo) => Promise<void>;
+  /**
+   * Writes a file under Hives/ at diskPath (which does not exist yet) instead of the plain copy:
+   * hcsshim restores hives with BackupWrite (without security), so on Windows the finish does
+   * the same. Must consume or destroy the entry's data. onStaged is not called for it.
+   */
+  restoreHive?: (diskPath: string, entry: FileEntry) => Promise<void>;
 }
 
 /** Writes `entries` (e.g. readLegacyLayer(layer)) as an HCS import folder at importFolder, which must not exist. */
@@ -103,6 +109,10 @@ export async function writeHcsImportFolder(entries: AsyncIterable<Entry>, import
           break;
         }
         case 'file': {
+          if (options.restoreHive && hasPathPrefix(e.path, 'Hives')) {
+            await options.restoreHive(disk, e);
+            break;
+          }
           const fd = openSync(disk, 'wx');
           open = { fd, path: e.path, disk, info: e.info };
           if (hasPathPrefix(e.path, 'Hives')) {

@@ -12,7 +12,8 @@
 // child layer, hcsshim's legacyLayerWriter + ImportLayer:
 //   the utility VM (already cloned from the parent and overlaid in the staged folder) is restored
 //   straight into the layer folder; everything else is rendered as the HCS import folder R
-//   (hcs-import-folder.ts) whose staged objects get their times with attributes 0; then
+//   (hcs-import-folder.ts) whose staged objects get their times with attributes 0 (the delta
+//   hives restored with BackupWrite without security, as hcsshim does); then
 //   ImportLayer(layer, R, parents); Files\ tombstones deleted; hard links made (target from this
 //   layer, else from the first parent holding it); folder times re-applied; ProcessUtilityImage.
 //
@@ -25,7 +26,7 @@ import { link, lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WcError, fromNodeError, isWcError } from '../../errors.js';
 import { BACKUP_STREAM_ID, encodeBackupStreamHeader } from '../../formats/backup/index.js';
-import { FILE_ATTRIBUTE, type Entry, type FileInfo } from '../../formats/entry.js';
+import { FILE_ATTRIBUTE, type Entry, type FileEntry, type FileInfo } from '../../formats/entry.js';
 import { platform, type BackupFile, type BackupStreamWriter, type Platform, type PrivilegeName } from '../../platform/index.js';
 import { throwIfCancelled, type TaskOptions } from '../../task.js';
 import { hasPathPrefix } from '../paths.js';
@@ -97,6 +98,11 @@ async function finish(p: Platform, layerPath: string, staged: string, parents: r
           throwIfCancelled(signal, `finishing layer ${layerPath}`);
           // HCS takes the times from the staged object; attributes 0 = "leave them" (they are in the payload).
           await withFile(p, disk, 'readWrite', (f) => f.setBasicInfo({ ...info, attributes: 0 }));
+        },
+        restoreHive: async (disk, e) => {
+          own.add(e.path);
+          throwIfCancelled(signal, `finishing layer ${layerPath}`);
+          await restoreHive(p, disk, e);
         },
       });
       throwIfCancelled(signal, `finishing layer ${layerPath}`);
@@ -247,6 +253,32 @@ async function startRestore(p: Platform, disk: string, path: string, info: FileI
 async function writeData(writer: BackupStreamWriter, data: AsyncIterable<Uint8Array> | undefined): Promise<void> {
   if (!data) return;
   for await (const chunk of data) await writer.write(chunk);
+}
+
+/**
+ * A delta hive in the import folder, as hcsshim stages it: created new, times set with
+ * attributes 0, then its backup stream (EA, data) restored with BackupWrite without security.
+ */
+async function restoreHive(p: Platform, disk: string, e: FileEntry): Promise<void> {
+  await withFile(
+    p,
+    disk,
+    'readWrite',
+    async (f) => {
+      await f.setBasicInfo({ ...e.info, attributes: 0 });
+      const writer = f.createBackupWriter({ includeSecurity: false });
+      try {
+        const { securityDescriptor: _skipped, ...withoutSd } = e.info;
+        const meta = metadataStreams(withoutSd);
+        if (meta.length) await writer.write(meta);
+        await writer.write(encodeBackupStreamHeader({ id: BACKUP_STREAM_ID.DATA, attributes: 0, size: e.size, name: '' }));
+        await writeData(writer, e.data);
+      } finally {
+        await writer.close();
+      }
+    },
+    'createNew',
+  );
 }
 
 /** hcsshim's reapplyDirectoryTimes: children first, after every deletion and link. */
