@@ -70,8 +70,7 @@ interface Dir {
 }
 
 async function finish(p: Platform, layerPath: string, staged: string, parents: readonly string[], details: FinishImportDetails): Promise<void> {
-  const { signal } = details;
-  throwIfCancelled(signal, `finishing layer ${layerPath}`);
+  throwIfCancelled(details.signal, `finishing layer ${layerPath}`);
   await p.enableProcessPrivileges(IMPORT_PRIVILEGES);
   try {
     await mkdir(layerPath);
@@ -79,64 +78,80 @@ async function finish(p: Platform, layerPath: string, staged: string, parents: r
     throw fromNodeError(e, layerPath);
   }
   const importFolder = `${layerPath}.hcs-import-${randomBytes(6).toString('hex')}`;
-  let imported = false;
+  const state = { imported: false };
   try {
-    if (details.kind === 'base') {
-      const dirs = await restoreEntries(p, readLegacyLayer(staged, { skipRecycleBin: false }), layerPath, { ...details, filter: () => true });
-      await reapplyDirectoryTimes(p, layerPath, dirs, signal);
-      await p.processBaseImage(layerPath, details);
-      if (details.hasUtilityVM) await processUtilityVm(p, layerPath, details);
-    } else {
-      const uvmDirs = details.hasUtilityVM
-        ? await restoreEntries(p, readLegacyLayer(staged, { skipRecycleBin: false }), layerPath, { ...details, filter: isUvmPath })
-        : [];
-      const own = new Set<string>();
-      const plan = await writeHcsImportFolder(readLegacyLayer(staged, { skipRecycleBin: false }), importFolder, {
-        ...details,
-        onStaged: async (disk, entryPath, info) => {
-          own.add(entryPath);
-          throwIfCancelled(signal, `finishing layer ${layerPath}`);
-          // HCS takes the times from the staged object; attributes 0 = "leave them" (they are in the payload).
-          await withFile(p, disk, 'readWrite', (f) => f.setBasicInfo({ ...info, attributes: 0 }));
-        },
-        restoreHive: async (disk, e) => {
-          own.add(e.path);
-          throwIfCancelled(signal, `finishing layer ${layerPath}`);
-          await restoreHive(p, disk, e);
-        },
-      });
-      throwIfCancelled(signal, `finishing layer ${layerPath}`);
-      imported = true; // from here on HCS may hold state for the layer: DestroyLayer on failure
-      await p.importLayer(layerPath, importFolder, parents, details);
-      for (const t of plan.tombstones) {
-        if (!hasPathPrefix(t, 'Files')) continue;
-        await rm(join(layerPath, t), { recursive: true, force: true }).catch((e) => {
-          throw fromNodeError(e, join(layerPath, t));
-        });
-      }
-      for (const l of plan.links) {
-        if (isUvmPath(l.path)) continue; // made with the utility VM
-        throwIfCancelled(signal, `finishing layer ${layerPath}`);
-        const root = own.has(l.target) ? layerPath : await parentHolding(parents, l.target);
-        const to = join(layerPath, l.path);
-        await rm(to, { force: true });
-        await link(join(root, l.target), to).catch((e) => {
-          throw fromNodeError(e, to);
-        });
-        own.add(l.path);
-      }
-      await reapplyDirectoryTimes(p, layerPath, [...uvmDirs, ...plan.directories], signal);
-      if (details.hasUtilityVM) await processUtilityVm(p, layerPath, details);
-    }
-    throwIfCancelled(signal, `finishing layer ${layerPath}`);
+    if (details.kind === 'base') await finishBase(p, layerPath, staged, details);
+    else await finishChild(p, layerPath, staged, importFolder, parents, details, state);
+    throwIfCancelled(details.signal, `finishing layer ${layerPath}`);
     await keepStagedMetadata(staged, layerPath);
   } catch (e) {
-    if (imported) await p.destroyLayer(layerPath).catch(() => undefined);
+    if (state.imported) await p.destroyLayer(layerPath).catch(() => undefined);
     await rm(layerPath, { recursive: true, force: true, maxRetries: 3 });
     throw isWcError(e) ? e : fromNodeError(e);
   } finally {
     await rm(importFolder, { recursive: true, force: true, maxRetries: 3 });
   }
+}
+
+/** hcsshim's baseLayerWriter: everything restored in place, folder times, ProcessBaseImage (+ ProcessUtilityImage). */
+async function finishBase(p: Platform, layerPath: string, staged: string, details: FinishImportDetails): Promise<void> {
+  const dirs = await restoreEntries(p, readLegacyLayer(staged, { skipRecycleBin: false }), layerPath, { ...details, filter: () => true });
+  await reapplyDirectoryTimes(p, layerPath, dirs, details.signal);
+  await p.processBaseImage(layerPath, details);
+  if (details.hasUtilityVM) await processUtilityVm(p, layerPath, details);
+}
+
+/** hcsshim's legacyLayerWriter + ImportLayer (see the top of this file for the steps). */
+async function finishChild(
+  p: Platform,
+  layerPath: string,
+  staged: string,
+  importFolder: string,
+  parents: readonly string[],
+  details: FinishImportDetails,
+  state: { imported: boolean },
+): Promise<void> {
+  const { signal } = details;
+  const check = (): void => throwIfCancelled(signal, `finishing layer ${layerPath}`);
+  const uvmDirs = details.hasUtilityVM ? await restoreEntries(p, readLegacyLayer(staged, { skipRecycleBin: false }), layerPath, { ...details, filter: isUvmPath }) : [];
+  // What this layer adds, for hard links: a target added here is linked from the new layer (hcsshim addedFiles).
+  const own = new Set<string>();
+  const plan = await writeHcsImportFolder(readLegacyLayer(staged, { skipRecycleBin: false }), importFolder, {
+    ...details,
+    onStaged: async (disk, entryPath, info) => {
+      own.add(entryPath);
+      check();
+      // HCS takes the times from the staged object; attributes 0 = "leave them" (they are in the payload).
+      await withFile(p, disk, 'readWrite', (f) => f.setBasicInfo({ ...info, attributes: 0 }));
+    },
+    restoreHive: async (disk, e) => {
+      own.add(e.path);
+      check();
+      await restoreHive(p, disk, e);
+    },
+  });
+  check();
+  state.imported = true; // from here on HCS may hold state for the layer: DestroyLayer on failure
+  await p.importLayer(layerPath, importFolder, parents, details);
+  for (const t of plan.tombstones) {
+    if (!hasPathPrefix(t, 'Files')) continue; // utility VM deletions were applied to the clone
+    await rm(join(layerPath, t), { recursive: true, force: true }).catch((e) => {
+      throw fromNodeError(e, join(layerPath, t));
+    });
+  }
+  for (const l of plan.links) {
+    if (isUvmPath(l.path)) continue; // made with the utility VM
+    check();
+    const root = own.has(l.target) ? layerPath : await parentHolding(parents, l.target);
+    const to = join(layerPath, l.path);
+    await rm(to, { force: true });
+    await link(join(root, l.target), to).catch((e) => {
+      throw fromNodeError(e, to);
+    });
+    own.add(l.path);
+  }
+  await reapplyDirectoryTimes(p, layerPath, [...uvmDirs, ...plan.directories], signal);
+  if (details.hasUtilityVM) await processUtilityVm(p, layerPath, details);
 }
 
 const isUvmPath = (path: string): boolean => path === UVM || hasPathPrefix(path, UVM);
