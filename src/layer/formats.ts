@@ -9,6 +9,7 @@ import type { Entry } from '../formats/entry.js';
 import type { TaskOptions } from '../task.js';
 import { createLegacyLayerWriter, describeLegacyLayer, readLegacyLayer, META_DIR, META_FILE } from './legacy/index.js';
 import type { LayerWriter } from './writer.js';
+import { nativeLegacyFinish } from './legacy/windows-finish.js';
 import { CIM_DIR, CIM_META_FILE, createCimLayerWriter, describeCimLayer, readCimLayer } from './cim/index.js';
 
 import { LAYER_FORMAT_NAMES, type LayerFormatName } from './format-names.js';
@@ -28,7 +29,7 @@ export interface LayerFormatDescription {
 export interface LayerFormat {
   name: LayerFormatName;
   /** A writer that stages the new layer and makes it appear at layerPath only on close(). */
-  create(layerPath: string, options: { parents: readonly string[] }): Promise<LayerWriter>;
+  create(layerPath: string, options: { parents: readonly string[] } & TaskOptions): Promise<LayerWriter>;
   /** The layer's entries in tar order. */
   read(layerPath: string, options: { parents: readonly string[] } & TaskOptions): AsyncIterable<Entry>;
   /** True when the folder holds a layer of this format (cheap: looks for marker files). */
@@ -40,7 +41,8 @@ const exists = async (p: string): Promise<boolean> => (await stat(p).catch(() =>
 
 const legacyFormat: LayerFormat = {
   name: 'legacy',
-  create: (layerPath, { parents }) => createLegacyLayerWriter(layerPath, { parents }),
+  // On Windows the staged folder becomes a real HCS layer (ImportLayer / ProcessBaseImage).
+  create: (layerPath, { parents, signal }) => createLegacyLayerWriter(layerPath, { parents, ...nativeLegacyFinish(signal) }),
   read: (layerPath, options) => readLegacyLayer(layerPath, { signal: options.signal, onProgress: options.onProgress }),
   detect: (layerPath) => exists(join(layerPath, META_DIR, META_FILE)),
   describe: async (layerPath) => {

@@ -93,7 +93,7 @@ export async function importLayer(options: ImportLayerOptions): Promise<ImportLa
   }
 
   try {
-    const writer = await format.create(layerPath, { parents });
+    const writer = await format.create(layerPath, { parents, ...(signal ? { signal } : {}) });
     const decoded = decodeLayerTar(input, { signal, inputSize, onProgress });
     const written = await writeEntries(writer, decoded.entries, { signal, close: false }); // aborts the writer on error
     let r;

@@ -10,4 +10,5 @@ export { exportLayer, describeLayer, verifyLayer, convertLayer, removeLayer, tar
 export { layerFormat, detectLayerFormat, registerLayerFormat, availableLayerFormats, LAYER_FORMAT_NAMES, type LayerFormat, type LayerFormatName, type LayerFormatDescription } from './formats.js';
 export { writeLayerTar, writeToStream, type LayerTarOutputOptions, type LayerTarOutputResult } from './tar-output.js';
 export { readLayerChain, writeLayerChain, formatLayerChain, LAYERCHAIN_FILE } from './layerchain.js';
-export { mountLayer, unmountLayer, createScratchLayer, makeBaseLayer } from './host.js';
+export { mountLayer, unmountLayer, createScratchLayer, makeBaseLayer, cimMountVolumeGuid, type MountLayerResult, type MakeBaseLayerOptions, type MakeBaseLayerResult } from './host.js';
+export { prepareBaseLayer, emptyHive, type PrepareBaseLayerResult } from './base-layer.js';

@@ -20,9 +20,11 @@ export interface OpenForBackupOptions {
   /**
    * 'read': GENERIC_READ (what BackupRead needs). 'restore': GENERIC_READ|GENERIC_WRITE|
    * WRITE_DAC|WRITE_OWNER|ACCESS_SYSTEM_SECURITY (what BackupWrite with security needs, as
-   * hcsshim's base layer writer opens files). A number is passed to CreateFileW unchanged.
+   * hcsshim's base layer writer opens files). 'readWrite': GENERIC_READ|GENERIC_WRITE (enough
+   * to set times and attributes; hcsshim's reapplyDirectoryTimes). A number is passed to
+   * CreateFileW unchanged.
    */
-  access: 'read' | 'restore' | number;
+  access: 'read' | 'readWrite' | 'restore' | number;
   /** Default 'openExisting'. */
   disposition?: CreateDisposition;
   /** FILE_SHARE_* bits; default FILE_SHARE_READ. */
@@ -126,6 +128,14 @@ export interface Platform {
   /** The HCS layer id of a layer name (vmcompute NameToGuid; the algorithm is not public). */
   nameToGuid(name: string): Promise<string>;
 
+  // kernel32 volume mount points (hcsshim cmd/wclayer `mount <scratch> <target>`)
+  /**
+   * Mounts a volume (`\\?\Volume{guid}`, with or without the trailing backslash) at an empty
+   * folder. InvalidArgument when volumePath is not a volume GUID path.
+   */
+  setVolumeMountPoint(targetPath: string, volumePath: string): Promise<void>;
+  deleteVolumeMountPoint(targetPath: string): Promise<void>;
+
   // cimfs.dll
   /** Mounts `<dir>/<name>` (the path of the .cim file) as a volume. */
   cimMountImage(cimPath: string, options?: CimMountOptions): Promise<CimMount>;
@@ -162,6 +172,8 @@ export const WINDOWS_OPERATIONS: Readonly<Record<WindowsOperation, string>> = {
   layerExists: 'LayerExists',
   getLayerMountPath: 'GetLayerMountPath',
   nameToGuid: 'NameToGuid',
+  setVolumeMountPoint: 'SetVolumeMountPointW',
+  deleteVolumeMountPoint: 'DeleteVolumeMountPointW',
   cimMountImage: 'CimMountImage',
   cimDismountImage: 'CimDismountImage',
   createHive: 'ORCreateHive',

@@ -95,10 +95,40 @@ test('Windows-only commands answer Unsupported with exit code 1', () => {
   assert.match(r.stderr, /at least one read-only layer must be specified/);
 });
 
+test('mount and unmount take hcsshim\'s optional target / mounted path; bad arguments are refused before any OS call', () => {
+  const unsupported: Array<[string, string]> = [
+    ['mount -l layers/base layers/child mnt/c1', 'ActivateLayer'],
+    ['unmount layers/child mnt/c1', 'DeleteVolumeMountPointW'],
+    ['unmount layers/child', 'UnprepareLayer'],
+  ];
+  for (const [cmd, operation] of unsupported) {
+    const r = sh(`${W} ${cmd}`);
+    assert.equal(r.code, 1, cmd);
+    assert.match(r.stderr, new RegExp(`^wclayer: Unsupported: ${operation} needs Windows`, 'm'), cmd);
+  }
+  const refused: Array<[string, RegExp]> = [
+    ['mount layers/child', /at least one read-only layer must be specified/],
+    ["mount -l layers/base layers/child ''", /the target path must not be empty/],
+    ['mount -l layers/base layers/child mnt/c1 extra', /Unknown argument: extra/],
+    ['mount', /Not enough non-option arguments/],
+    ["unmount layers/child ''", /the mounted path must not be empty/],
+  ];
+  for (const [cmd, message] of refused) {
+    const r = sh(`${W} ${cmd}`);
+    assert.equal(r.code, 2, cmd);
+    assert.match(r.stderr, message, cmd);
+    assert.doesNotMatch(r.stderr, /Unsupported/, cmd);
+  }
+});
+
 test('--cim imports a CIM layer', async () => {
   const r = sh(`${W} import --cim -i base.tar layers/cim-base`);
   assert.equal(r.code, 0, r.stderr);
   assert.match(ok(`${W} info layers/cim-base`), /format\s+cim/);
+  // A CIM layer mounts through cimfs and needs no parents.
+  const m = sh(`${W} mount layers/cim-base mnt/cim`);
+  assert.equal(m.code, 1);
+  assert.match(m.stderr, /^wclayer: Unsupported: CimMountImage needs Windows/m);
 });
 
 test('a reader that closes the pipe early is not an error', () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CancellationTokenSource, ProgressType } from 'vscode-jsonrpc/node';
@@ -117,6 +117,8 @@ test('Windows-only layer methods answer Unsupported naming the Win32 call', asyn
   const calls: [string, object, RegExp][] = [
     ['layer/mount', { layerPath: join(dir, 's'), parents: [join(dir, 'p')] }, /ActivateLayer/],
     ['layer/unmount', { layerPath: join(dir, 's') }, /UnprepareLayer/],
+    ['layer/mount', { layerPath: join(dir, 's'), parents: [join(dir, 'p')], target: join(dir, 'mnt') }, /ActivateLayer/],
+    ['layer/unmount', { layerPath: join(dir, 's'), mountedPath: join(dir, 'mnt') }, /DeleteVolumeMountPointW/],
     ['layer/create', { layerPath: join(dir, 's'), parents: [join(dir, 'p')] }, /CreateSandboxLayer/],
   ];
   for (const [method, params, name] of calls) {
@@ -124,6 +126,17 @@ test('Windows-only layer methods answer Unsupported naming the Win32 call', asyn
     assert.equal(e.data.code, 'Unsupported', method);
     assert.match(e.message, name);
   }
+});
+
+test('layer/makeBase: prepareOnly creates the missing hives on any OS; the processing answers Unsupported', async () => {
+  const folder = join(dir, 'untarred');
+  await mkdir(join(folder, 'Files'), { recursive: true });
+  const r: any = await b.connection.sendRequest('layer/makeBase', { layerPath: folder, prepareOnly: true });
+  assert.equal(r.processed, false);
+  assert.deepEqual(r.createdHives, ['DEFAULT', 'SAM', 'SECURITY', 'SOFTWARE', 'SYSTEM'].map((h) => `Files/Windows/System32/config/${h}`));
+  const e = await rpcError(b.connection.sendRequest('layer/makeBase', { layerPath: folder }));
+  assert.equal(e.data.code, 'Unsupported');
+  assert.match(e.message, /^ProcessBaseImage needs Windows/);
 });
 
 test('layer/formats lists cim as available, and format Cim imports a CIM layer', async () => {

@@ -31,6 +31,8 @@ const CALLS: Record<WindowsOperation, (p: Platform) => Promise<unknown>> = {
   layerExists: (p) => p.layerExists('C:\\layers\\base'),
   getLayerMountPath: (p) => p.getLayerMountPath('C:\\layers\\scratch'),
   nameToGuid: (p) => p.nameToGuid('base'),
+  setVolumeMountPoint: (p) => p.setVolumeMountPoint('C:\\mnt\\c1', '\\\\?\\Volume{6f1c0a2e-0000-4000-8000-000000000001}'),
+  deleteVolumeMountPoint: (p) => p.deleteVolumeMountPoint('C:\\mnt\\c1'),
   cimMountImage: (p) => p.cimMountImage('C:\\cim\\layer.cim'),
   cimDismountImage: (p) => p.cimDismountImage('6f1c0a2e-0000-4000-8000-000000000001'),
   createHive: (p) => p.createHive(),

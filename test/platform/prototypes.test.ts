@@ -138,4 +138,8 @@ test('argument counts, types and directions match the native signatures', () => 
   assert.equal(args('offreg', 'ORMergeHives').length, 3);
   assert.equal(args('offreg', 'ORSaveHive').length, 4);
   assert.equal(args('advapi32', 'LookupPrivilegeValueW')[2]!.direction, 'Output');
+  // Volume mount points (wclayer mount <scratch> <target>): UTF-16 strings, BOOL result.
+  assert.deepEqual(args('kernel32', 'SetVolumeMountPointW').map((a) => a.type.primitive), ['String16', 'String16']);
+  assert.deepEqual(args('kernel32', 'DeleteVolumeMountPointW').map((a) => a.type.primitive), ['String16']);
+  assert.equal(info('kernel32', 'SetVolumeMountPointW').result.primitive, 'Int32');
 });

@@ -104,3 +104,19 @@ test('FILE_BASIC_INFO bytes round-trip FILETIMEs exactly, beyond 2^53', () => {
     { numRuns: process.env.WCLAYER_FUZZ === 'long' ? 5000 : 200 },
   );
 });
+
+test('strings reach the W functions as UTF-16LE code units (surrogate pairs for non-BMP) ending in NUL', () => {
+  // What koffi writes for a `const char16_t *` argument, read back independently with Buffer.
+  fc.assert(
+    fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }).filter((s) => !s.includes('\0')), (s) => {
+      const units = Buffer.from(s, 'utf16le').length / 2;
+      const buf = Buffer.alloc((units + 1) * 2, 0xff);
+      k.encode(buf, k.array('char16_t', units + 1), s);
+      assert.deepEqual(buf, Buffer.concat([Buffer.from(s, 'utf16le'), Buffer.alloc(2)]));
+    }),
+    { numRuns: process.env.WCLAYER_FUZZ === 'long' ? 5000 : 200 },
+  );
+  const buf = Buffer.alloc(16);
+  k.encode(buf, k.array('char16_t', 8), 'C:\\ü😀');
+  assert.equal(buf.toString('hex'), '43003a005c00fc003dd800de0000' + '0000');
+});

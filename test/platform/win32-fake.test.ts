@@ -211,7 +211,7 @@ test('a BackupWrite session passes the bytes through and frees its context on cl
   const p = createWin32Platform(fakeLibraries({ kernel32: k.table }));
   const f = await p.openForBackup('C:\\l\\new.txt', { access: 'restore', disposition: 'createNew' });
   const [path, access, share, , disposition, flags] = k.table.CreateFileW!.calls[0]!;
-  assert.equal(path, 'C:\\l\\new.txt');
+  assert.equal(path, '\\\\?\\C:\\l\\new.txt', 'the long-path form, so MAX_PATH does not apply');
   assert.equal(access, 0xc10c0000); // GENERIC_READ|GENERIC_WRITE|WRITE_DAC|WRITE_OWNER|ACCESS_SYSTEM_SECURITY
   assert.equal(share, 1); // FILE_SHARE_READ
   assert.equal(disposition, 1); // CREATE_NEW

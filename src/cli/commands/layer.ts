@@ -34,6 +34,9 @@ interface LayerArgs {
   seed?: string;
   files?: number;
   size?: string;
+  target?: string;
+  mounted?: string;
+  'prepare-only'?: boolean;
 }
 
 const layerPos = (y: Argv, describe = 'The layer folder'): Argv => y.positional('path', { type: 'string', demandOption: true, describe });
@@ -185,11 +188,16 @@ const removeCommand: CommandModule<object, LayerArgs> = {
 
 const makeBaseCommand: CommandModule<object, LayerArgs> = {
   command: 'makebaselayer <path>',
-  describe: 'Turn a folder holding Files/ into a base layer (Windows only: ProcessBaseImage)',
-  builder: (y: Argv) => layerPos(y).example('$0 makebaselayer C:\\layers\\base', 'process a base layer') as Argv<LayerArgs>,
+  describe: 'Turn a folder holding Files/ into a base layer: missing config hives created, utility VM checked, then ProcessBaseImage (Windows only unless --prepare-only)',
+  builder: (y: Argv) =>
+    json(layerPos(y))
+      .option('prepare-only', { type: 'boolean', default: false, describe: 'Only create the missing hives and check the utility VM (any OS); no ProcessBaseImage' })
+      .example('$0 makebaselayer C:\\layers\\base', 'process a base layer')
+      .example('$0 makebaselayer --prepare-only layers/base', 'prepare it on any OS') as Argv<LayerArgs>,
   handler: async (a) => {
-    const r = await (await hostLib()).makeBaseLayer(a.path);
-    process.stdout.write(`${r.layerPath}\n`);
+    const r = await (await hostLib()).makeBaseLayer(a.path, undefined, { prepareOnly: a['prepare-only'] ?? false });
+    if (a.json) print(a, { ...r });
+    else process.stdout.write(`${r.layerPath}\n`);
   },
 };
 
@@ -204,23 +212,42 @@ const createCommand: CommandModule<object, LayerArgs> = {
 };
 
 const mountCommand: CommandModule<object, LayerArgs> = {
-  command: 'mount <path>',
-  describe: 'Activate and prepare a scratch layer; print its volume path (Windows only)',
-  builder: (y: Argv) => parentsOpt(layerPos(y, 'The scratch layer folder'), 'A read-only parent layer, nearest first (at least one)').example('$0 mount -l C:\\layers\\base C:\\scratch\\c1', 'prints \\\\?\\Volume{…}\\') as Argv<LayerArgs>,
+  command: 'mount <path> [target]',
+  describe: 'Mount a scratch layer (activate + prepare) or a CIM layer; print its volume path, or mount it at [target] and print that (Windows only)',
+  builder: (y: Argv) =>
+    parentsOpt(layerPos(y, 'The scratch layer folder, or a CIM layer folder'), 'A read-only parent layer, nearest first (at least one for a scratch layer)')
+      .positional('target', { type: 'string', describe: 'An empty folder to mount the volume at (SetVolumeMountPoint)' })
+      .example('$0 mount -l C:\\layers\\base C:\\scratch\\c1', 'prints \\\\?\\Volume{…}')
+      .example('$0 mount -l C:\\layers\\base C:\\scratch\\c1 C:\\mnt\\c1', 'mounts at C:\\mnt\\c1 and prints it')
+      .example('$0 mount C:\\layers\\app-cim', 'a CIM layer (no parents needed)') as Argv<LayerArgs>,
   handler: async (a) => {
-    const r = await (await hostLib()).mountLayer(a.path, a.layer);
-    process.stdout.write(`${r.mountPath}\n`);
+    const target = optionalPath(a.target, 'target');
+    const r = await (await hostLib()).mountLayer(a.path, a.layer, undefined, target);
+    process.stdout.write(`${r.target ?? r.mountPath}\n`);
   },
 };
 
 const unmountCommand: CommandModule<object, LayerArgs> = {
-  command: 'unmount <path>',
-  describe: 'Unprepare and deactivate a mounted scratch layer (Windows only)',
-  builder: (y: Argv) => layerPos(y, 'The scratch layer folder').example('$0 unmount C:\\scratch\\c1', 'unmount') as Argv<LayerArgs>,
+  command: 'unmount <path> [mounted]',
+  describe: 'Unmount a layer mounted by `mount`: remove the mount point when given, then unprepare and deactivate (or dismount a CIM layer) (Windows only)',
+  builder: (y: Argv) =>
+    layerPos(y, 'The scratch layer folder, or a CIM layer folder')
+      .positional('mounted', { type: 'string', describe: 'The folder the volume was mounted at (DeleteVolumeMountPoint)' })
+      .example('$0 unmount C:\\scratch\\c1', 'unmount')
+      .example('$0 unmount C:\\scratch\\c1 C:\\mnt\\c1', 'remove the mount point too') as Argv<LayerArgs>,
   handler: async (a) => {
-    await (await hostLib()).unmountLayer(a.path);
+    const mounted = optionalPath(a.mounted, 'mounted');
+    const r = await (await hostLib()).unmountLayer(a.path, undefined, mounted);
+    for (const w of r.warnings) process.stderr.write(`wclayer: warning: ${w}\n`);
   },
 };
+
+/** An optional path argument: absent, or a non-empty string (hcsshim's appargs Optional(String)). */
+function optionalPath(v: string | undefined, name: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.trim() === '') throw invalidArgument(`the ${name} path must not be empty`, { parameter: name });
+  return v;
+}
 
 const sampleCommand: CommandModule<object, LayerArgs> = {
   command: 'sample',

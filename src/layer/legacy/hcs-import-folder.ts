@@ -15,7 +15,7 @@
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { WcError, corrupt, fromNodeError } from '../../errors.js';
-import type { Entry, FileInfo } from '../../formats/entry.js';
+import type { Entry, FileEntry, FileInfo } from '../../formats/entry.js';
 import { BACKUP_STREAM_ID, encodeBackupStreamHeader, encodeExtendedAttributes } from '../../formats/backup/index.js';
 import { throwIfCancelled, type TaskOptions } from '../../task.js';
 import { hasPathPrefix } from '../paths.js';
@@ -33,18 +33,39 @@ export interface HcsImportPlan {
 
 export const WCIDIRS_SUFFIX = '.$wcidirs$';
 
+export interface HcsImportFolderOptions extends TaskOptions {
+  /**
+   * Called once per staged object (file, `<dir>.$wcidirs$`, hive) after it is complete and
+   * closed, with its absolute path and the entry's metadata: HCS reads the staged objects' times
+   * from the file system, so the Windows finish sets them here (writing would change them).
+   */
+  onStaged?: (diskPath: string, entryPath: string, info: FileInfo) => Promise<void>;
+  /**
+   * Writes a file under Hives/ at diskPath (which does not exist yet) instead of the plain copy:
+   * hcsshim restores hives with BackupWrite (without security), so on Windows the finish does
+   * the same. Must consume or destroy the entry's data. onStaged is not called for it.
+   */
+  restoreHive?: (diskPath: string, entry: FileEntry) => Promise<void>;
+}
+
 /** Writes `entries` (e.g. readLegacyLayer(layer)) as an HCS import folder at importFolder, which must not exist. */
-export async function writeHcsImportFolder(entries: AsyncIterable<Entry>, importFolder: string, options: TaskOptions = {}): Promise<HcsImportPlan> {
+export async function writeHcsImportFolder(entries: AsyncIterable<Entry>, importFolder: string, options: HcsImportFolderOptions = {}): Promise<HcsImportPlan> {
   const plan: HcsImportPlan = { tombstones: [], links: [], directories: [], utilityVM: false };
   try {
     mkdirSync(importFolder);
   } catch (e) {
     throw fromNodeError(e, importFolder);
   }
-  let open: { fd: number; path: string } | undefined;
+  let open: { fd: number; path: string; disk: string; info: FileInfo } | undefined;
   const closeOpen = (): void => {
     if (open) closeSync(open.fd);
     open = undefined;
+  };
+  /** Closes the open object and reports it as staged. */
+  const finishOpen = async (): Promise<void> => {
+    const done = open;
+    closeOpen();
+    if (done) await options.onStaged?.(done.disk, done.path, done.info);
   };
   try {
     for await (const e of entries) {
@@ -62,7 +83,7 @@ export async function writeHcsImportFolder(entries: AsyncIterable<Entry>, import
         await copyData(open.fd, e.data, e.size, `${e.path}:${e.name}`);
         continue;
       }
-      closeOpen();
+      await finishOpen();
       if (e.path === 'UtilityVM' || hasPathPrefix(e.path, 'UtilityVM')) {
         plan.utilityVM = true;
         if (e.kind === 'file') e.data?.destroy();
@@ -82,19 +103,21 @@ export async function writeHcsImportFolder(entries: AsyncIterable<Entry>, import
           plan.directories.push({ path: e.path, info: e.info });
           mkdirSync(disk);
           const fd = openSync(disk + WCIDIRS_SUFFIX, 'wx');
-          if (hasPathPrefix(e.path, 'Hives')) closeSync(fd);
-          else {
-            open = { fd, path: e.path };
-            writeBytes(fd, metadataPrefix(e.info), e.path);
-          }
+          open = { fd, path: e.path, disk: disk + WCIDIRS_SUFFIX, info: e.info };
+          if (hasPathPrefix(e.path, 'Hives')) await finishOpen();
+          else writeBytes(fd, metadataPrefix(e.info), e.path);
           break;
         }
         case 'file': {
+          if (options.restoreHive && hasPathPrefix(e.path, 'Hives')) {
+            await options.restoreHive(disk, e);
+            break;
+          }
           const fd = openSync(disk, 'wx');
-          open = { fd, path: e.path };
+          open = { fd, path: e.path, disk, info: e.info };
           if (hasPathPrefix(e.path, 'Hives')) {
             await copyData(fd, e.data, e.size, e.path);
-            closeOpen();
+            await finishOpen();
             break;
           }
           writeBytes(fd, metadataPrefix(e.info), e.path);
@@ -115,16 +138,25 @@ export async function writeHcsImportFolder(entries: AsyncIterable<Entry>, import
     rmSync(importFolder, { recursive: true, force: true });
     throw fromNodeError(e);
   }
-  closeOpen();
+  try {
+    await finishOpen();
+  } catch (e) {
+    rmSync(importFolder, { recursive: true, force: true });
+    throw fromNodeError(e);
+  }
   return plan;
 }
 
-/** Attributes, then the SECURITY, EA and REPARSE streams (go-winio's order for tar imports). */
+/** Attributes, then the metadata streams. */
 function metadataPrefix(info: FileInfo): Uint8Array {
-  const parts: Uint8Array[] = [];
   const attrs = new Uint8Array(4);
   new DataView(attrs.buffer).setUint32(0, info.attributes >>> 0, true);
-  parts.push(attrs);
+  return Buffer.concat([attrs, metadataStreams(info)]);
+}
+
+/** The SECURITY, EA and REPARSE backup streams of an object, in go-winio's order for tar imports. */
+export function metadataStreams(info: FileInfo): Uint8Array {
+  const parts: Uint8Array[] = [];
   const add = (id: number, data: Uint8Array): void => {
     parts.push(encodeBackupStreamHeader({ id, attributes: 0, size: data.length, name: '' }), data);
   };

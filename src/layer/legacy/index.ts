@@ -20,7 +20,7 @@
 //   - alternate streams are numbered files under .wclayer/streams/ (':' is not a portable
 //     file-name character, and they stay out of the visible tree);
 //   - Files\ tombstones go to .wclayer/tombstones.txt in the HCS format.
-// On Windows, a platform hook (platform.ts) turns the staged folder into a real HCS layer.
+// On Windows, a platform hook (platform.ts, windows-finish.ts) turns the staged folder into a real HCS layer.
 //
 // Where this differs from hcsshim, on purpose:
 //   - the reader gives back exactly what was written: HCS export's losses (no security
@@ -39,4 +39,5 @@ export { createLegacyLayerWriter, LegacyLayerWriter, type LegacyLayerWriterOptio
 export { readLegacyLayer, readBaseLayer, describeLegacyLayer, type LegacyLayerReaderOptions, type LegacyLayerInfo } from './reader.js';
 export type { LegacyLayerPlatform, FinishImportDetails } from './platform.js';
 export { META_DIR, META_FILE, STREAMS_DIR, TOMBSTONES_FILE, type LayerKind } from './format.js';
-export { writeHcsImportFolder, WCIDIRS_SUFFIX, type HcsImportPlan } from './hcs-import-folder.js';
+export { writeHcsImportFolder, metadataStreams, WCIDIRS_SUFFIX, type HcsImportPlan, type HcsImportFolderOptions } from './hcs-import-folder.js';
+export { createWindowsLayerFinish, nativeLegacyFinish, IMPORT_PRIVILEGES } from './windows-finish.js';

@@ -23,6 +23,8 @@ export interface LegacyLayerWriterOptions {
   platform?: LegacyLayerPlatform;
   /** Base layers: fail at close when a config hive (or, with a utility VM, its BCD) is missing. Default true. */
   requireBaseHives?: boolean;
+  /** Checked before every call and passed to the platform finish. */
+  signal?: AbortSignal;
 }
 
 const BASE_HIVE_NAMES = ['DEFAULT', 'SAM', 'SECURITY', 'SOFTWARE', 'SYSTEM'];
@@ -133,6 +135,10 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
     private readonly options: LegacyLayerWriterOptions,
   ) {
     super(layerPath);
+  }
+
+  protected override get signal(): AbortSignal | undefined {
+    return this.options.signal;
   }
 
   protected async cleanUp(): Promise<void> {
@@ -510,7 +516,11 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
     }
     if (this.options.platform) {
       try {
-        await this.options.platform.finishImport(this.layerPath, this.stagingPath, this.parents, { kind: this.kind, hasUtilityVM: this.hasUtilityVM });
+        await this.options.platform.finishImport(this.layerPath, this.stagingPath, this.parents, {
+          kind: this.kind,
+          hasUtilityVM: this.hasUtilityVM,
+          ...(this.options.signal ? { signal: this.options.signal } : {}),
+        });
       } finally {
         await rm(this.stagingPath, { recursive: true, force: true, maxRetries: 3 });
       }

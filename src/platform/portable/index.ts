@@ -31,6 +31,8 @@ export function createPortablePlatform(): Platform {
     layerExists: refuse('layerExists'),
     getLayerMountPath: refuse('getLayerMountPath'),
     nameToGuid: refuse('nameToGuid'),
+    setVolumeMountPoint: refuse('setVolumeMountPoint'),
+    deleteVolumeMountPoint: refuse('deleteVolumeMountPoint'),
     cimMountImage: refuse('cimMountImage'),
     cimDismountImage: refuse('cimDismountImage'),
     createHive: refuse('createHive'),

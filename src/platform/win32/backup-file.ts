@@ -3,6 +3,7 @@
 // BackupFileWriter do. BackupRead/BackupWrite are called synchronously one chunk at a time
 // (GetLastError is per thread) and the loop yields to the event loop between chunks.
 
+import { win32 as winPath } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { WcError, type ErrorData } from '../../errors.js';
 import { throwIfCancelled } from '../../task.js';
@@ -45,14 +46,28 @@ const DEFAULT_CHUNK = 256 * 1024;
 
 export function accessMask(access: OpenForBackupOptions['access']): number {
   if (access === 'read') return GENERIC_READ;
+  if (access === 'readWrite') return (GENERIC_READ | GENERIC_WRITE) >>> 0;
   if (access === 'restore') return (GENERIC_READ | GENERIC_WRITE | WRITE_DAC | WRITE_OWNER | ACCESS_SYSTEM_SECURITY) >>> 0;
   return access >>> 0;
+}
+
+/**
+ * The `\\?\` form of an absolute path (hcsshim internal/longpath), so CreateFileW is not held
+ * to MAX_PATH: layer trees easily pass 260 characters. That form skips Win32 normalisation, so
+ * the path is normalised first (slashes, `.` and `..`). Relative and device paths pass unchanged.
+ */
+export function longPath(path: string): string {
+  if (path.startsWith('\\\\?\\') || path.startsWith('\\\\.\\')) return path;
+  const p = winPath.normalize(path);
+  if (/^[A-Za-z]:\\/.test(p)) return `\\\\?\\${p}`;
+  if (p.startsWith('\\\\')) return `\\\\?\\UNC\\${p.slice(2)}`;
+  return path;
 }
 
 export async function openForBackup(libs: NativeLibraries, path: string, options: OpenForBackupOptions): Promise<BackupFile> {
   const kernel32 = libs.get('kernel32');
   const handle = kernel32.CreateFileW!(
-    path,
+    longPath(path),
     accessMask(options.access),
     options.share ?? FILE_SHARE_READ,
     null,

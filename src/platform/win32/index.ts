@@ -8,6 +8,7 @@ import { loadNativeLibraries, type NativeLibraries } from './library.js';
 import { createHive, mergeHives, openHive } from './offreg.js';
 import { enableProcessPrivileges } from './privileges.js';
 import { VmCompute } from './vmcompute.js';
+import { deleteVolumeMountPoint, setVolumeMountPoint } from './volume-mount.js';
 
 export function createWin32Platform(libs: NativeLibraries = loadNativeLibraries()): Platform {
   const vm = new VmCompute(libs);
@@ -29,6 +30,8 @@ export function createWin32Platform(libs: NativeLibraries = loadNativeLibraries(
     layerExists: (layerPath) => vm.layerExists(layerPath),
     getLayerMountPath: (layerPath) => vm.getLayerMountPath(layerPath),
     nameToGuid: (name) => vm.nameToGuid(name),
+    setVolumeMountPoint: (target, volume) => setVolumeMountPoint(libs, target, volume),
+    deleteVolumeMountPoint: (target) => deleteVolumeMountPoint(libs, target),
     cimMountImage: (cimPath, options) => cimMountImage(libs, cimPath, options),
     cimDismountImage: (volume) => cimDismountImage(libs, volume),
     createHive: () => createHive(libs),

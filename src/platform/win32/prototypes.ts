@@ -31,6 +31,8 @@ export const PROTOTYPES: Readonly<Record<DllName, readonly string[]>> = {
     'BOOL __stdcall GetDiskFreeSpaceExW(const char16_t *lpDirectoryName, _Out_ uint64_t *lpFreeBytesAvailableToCaller, _Out_ uint64_t *lpTotalNumberOfBytes, _Out_ uint64_t *lpTotalNumberOfFreeBytes)',
     'HANDLE __stdcall GetCurrentProcess()',
     'HANDLE __stdcall GetCurrentThread()',
+    'BOOL __stdcall SetVolumeMountPointW(const char16_t *lpszVolumeMountPoint, const char16_t *lpszVolumeName)',
+    'BOOL __stdcall DeleteVolumeMountPointW(const char16_t *lpszVolumeMountPoint)',
   ],
   advapi32: [
     'BOOL __stdcall OpenProcessToken(HANDLE ProcessHandle, DWORD DesiredAccess, _Out_ HANDLE *TokenHandle)',

@@ -139,18 +139,18 @@ export const layerMethods: RpcMethod[] = [
   }),
   defineMethod({
     name: 'layer/mount',
-    summary: 'activate and prepare a scratch layer and return its volume path (Windows only)',
-    params: ['layerPath', 'parents'],
+    summary: 'mount a scratch layer (activate + prepare) or a CIM layer, optionally at a target folder; returns the volume path (Windows only)',
+    params: ['layerPath', 'parents', 'target'],
     handler: async (p) => {
       const layerPath = p.string('layerPath');
-      return (await hostLib()).mountLayer(layerPath, p.stringArray('parents'));
+      return (await hostLib()).mountLayer(layerPath, p.stringArray('parents'), undefined, p.optionalString('target'));
     },
   }),
   defineMethod({
     name: 'layer/unmount',
-    summary: 'unprepare and deactivate a scratch layer (Windows only)',
-    params: ['layerPath'],
-    handler: async (p) => (await hostLib()).unmountLayer(p.string('layerPath')),
+    summary: 'unmount a layer: remove its mount point when given, then unprepare and deactivate (or dismount a CIM layer) (Windows only)',
+    params: ['layerPath', 'mountedPath'],
+    handler: async (p) => (await hostLib()).unmountLayer(p.string('layerPath'), undefined, p.optionalString('mountedPath')),
   }),
   defineMethod({
     name: 'layer/create',
@@ -163,8 +163,8 @@ export const layerMethods: RpcMethod[] = [
   }),
   defineMethod({
     name: 'layer/makeBase',
-    summary: 'process a folder holding Files/ into a base layer (Windows only)',
-    params: ['layerPath'],
-    handler: async (p) => (await hostLib()).makeBaseLayer(p.string('layerPath')),
+    summary: 'turn a folder holding Files/ into a base layer: missing hives created, utility VM checked, then ProcessBaseImage (Windows only unless prepareOnly)',
+    params: ['layerPath', 'prepareOnly'],
+    handler: async (p) => (await hostLib()).makeBaseLayer(p.string('layerPath'), undefined, { prepareOnly: p.optionalBoolean('prepareOnly') ?? false }),
   }),
 ];
