@@ -17,6 +17,10 @@
 #   not answer is ended and the next call starts a new one.
 # - -TimeoutSec (default 0: none) limits the silence, not the total: every progress or items
 #   notification of the request restarts the clock.
+# - Nested requests: a streaming cmdlet's items run the rest of the pipeline while its request is
+#   still open (Get-WcHiveKey -Recurse | Get-WcHiveValue), so a second request can start on the
+#   same backend before the first one ends. Both read the one stdout queue; what a request reads
+#   for another open request goes to that request's mailbox ($State.Mailboxes), never dropped.
 #
 # Params: a hashtable, [ordered] dictionary or PSCustomObject with the method's camelCase
 # parameter names. Values are sent with ConvertTo-Json; switches become booleans, enums strings,
@@ -147,6 +151,22 @@ function New-WcBackendExitedError {
     New-WcErrorRecord -Code $code -Message $message -TargetObject $Method -Data @{ ProcessId = $client.ProcessId; ExitCode = $client.ExitCode; Method = $Method }
 }
 
+function Get-WcMessageOwner {
+    # The request id (as a string) a message belongs to: a response's id, or the id in the
+    # progress or items token of a notification (wc-progress-<id>, wc-items-<id>). Else $null.
+    [CmdletBinding()]
+    [OutputType([string])]
+    param([Parameter(Mandatory)] [object] $Message)
+
+    if ($null -ne $Message.PSObject.Properties['method']) {
+        $p = $Message.params
+        if ($null -ne $p -and $null -ne $p.PSObject.Properties['token'] -and [string]$p.token -match '^wc-(progress|items)-(\d+)$') { return $Matches[2] }
+        return $null
+    }
+    if ($null -ne $Message.PSObject.Properties['id'] -and $null -ne $Message.id) { return [string]$Message.id }
+    $null
+}
+
 function Invoke-WcRpcExchange {
     # Sends one request on a given backend and waits for its response (see Invoke-WcRequest).
     [CmdletBinding()]
@@ -176,6 +196,9 @@ function Invoke-WcRpcExchange {
     $progressShown = $false
     $lastProgress = [DateTime]::MinValue
     $lastHeard = [DateTime]::UtcNow
+    $mailboxes = $State.Mailboxes
+    $mailbox = New-Object System.Collections.Queue
+    $mailboxes[[string]$id] = $mailbox
     try {
         try { $client.Send($request) }
         catch {
@@ -187,9 +210,14 @@ function Invoke-WcRpcExchange {
         Write-Debug "WcLayer request $id $Method"
 
         while ($pending) {
-            $frame = $client.TryTake(100)
-            Write-WcBackendStderr -Client $client
-            if ($null -eq $frame) {
+            $message = $null
+            $frame = $null
+            if ($mailbox.Count -gt 0) { $message = $mailbox.Dequeue() }
+            else {
+                $frame = $client.TryTake(100)
+                Write-WcBackendStderr -Client $client
+            }
+            if ($null -eq $message -and $null -eq $frame) {
                 if (-not $client.IsAlive -and $client.PendingFrames -eq 0) {
                     $pending = $false
                     $record = New-WcBackendExitedError -State $State -Method $Method
@@ -203,11 +231,19 @@ function Invoke-WcRpcExchange {
                 continue
             }
 
-            try { $message = ConvertFrom-Json -InputObject $frame }
-            catch {
-                $pending = $false
-                Remove-WcBackendState -State $State -Reason 'protocol error'
-                throw (New-WcErrorRecord -Code ProtocolError -Message "The WcLayer backend sent a frame that is not JSON: $($_.Exception.Message)" -TargetObject $Method)
+            if ($null -eq $message) {
+                try { $message = ConvertFrom-Json -InputObject $frame }
+                catch {
+                    $pending = $false
+                    Remove-WcBackendState -State $State -Reason 'protocol error'
+                    throw (New-WcErrorRecord -Code ProtocolError -Message "The WcLayer backend sent a frame that is not JSON: $($_.Exception.Message)" -TargetObject $Method)
+                }
+                # For another open request (an outer one of this pipeline): keep it for that one.
+                $owner = Get-WcMessageOwner -Message $message
+                if ($null -ne $owner -and $owner -ne [string]$id -and $mailboxes.ContainsKey($owner)) {
+                    $mailboxes[$owner].Enqueue($message)
+                    continue
+                }
             }
 
             if ($null -ne $message.PSObject.Properties['method']) {
@@ -249,6 +285,7 @@ function Invoke-WcRpcExchange {
         }
     }
     finally {
+        $mailboxes.Remove([string]$id)
         if ($pending) {
             # Ctrl+C or a timeout. Method calls only: while the pipeline stops, PowerShell may
             # refuse to run commands here. Cancel, wait up to 3 s for the answer; a backend that

@@ -40,5 +40,74 @@ namespace WcLayer.Module.Tests
                 Assert.True((double)b.Properties["RoundTripMs"].Value > 0);
             }
         }
+
+        [Fact]
+        public void StopWcBackendStopsItAndTheNextCmdletStartsAnother()
+        {
+            using (ModuleSession s = ModuleSession.Open())
+            {
+                int pid = (int)Ps.Get(s.Invoke("Get-WcBackend").Single(), "ProcessId");
+                PSObject stopped = s.Invoke("Stop-WcBackend -PassThru").Single();
+                Ps.HasType(stopped, "WcLayer.Backend");
+                Assert.Equal("Exited", Ps.Str(stopped, "Status"));
+                Assert.Equal("stopped", Ps.Str(stopped, "ExitReason"));
+                Assert.Equal(0, Convert.ToInt32(Ps.Get(stopped, "ExitCode")));
+                Assert.True(ProcessGone(pid));
+                Assert.Empty(s.Invoke("Stop-WcBackend"));
+                Assert.NotEmpty(s.Invoke("Get-WcLayerContent $args[0]", data.ChildTarGz));
+                Assert.NotEqual(pid, (int)Ps.Get(s.Invoke("Get-WcBackend").Single(), "ProcessId"));
+            }
+        }
+
+        [Fact]
+        public void AKilledBackendIsReportedAndReplaced()
+        {
+            using (ModuleSession s = ModuleSession.Open())
+            {
+                int pid = (int)Ps.Get(s.Invoke("Get-WcBackend").Single(), "ProcessId");
+                using (Process p = Process.GetProcessById(pid))
+                {
+                    p.Kill();
+                    Assert.True(p.WaitForExit(10000));
+                }
+                PSObject dead = s.Invoke("Get-WcBackend -NoStart").Single();
+                Assert.Equal("Exited", Ps.Str(dead, "Status"));
+                Assert.Equal("exited", Ps.Str(dead, "ExitReason"));
+                Assert.Equal(pid, (int)Ps.Get(dead, "ProcessId"));
+                // The next cmdlet starts a new backend and works.
+                Assert.Equal(Cli.JsonLines("tar", "ls", "--json", data.ChildTarGz).Count, s.Invoke("Get-WcLayerContent $args[0]", data.ChildTarGz).Count);
+                PSObject alive = s.Invoke("Get-WcBackend -NoStart").Single();
+                Assert.Equal("Running", Ps.Str(alive, "Status"));
+                Assert.NotEqual(pid, (int)Ps.Get(alive, "ProcessId"));
+            }
+        }
+
+        [Fact]
+        public void RemoveModuleStopsTheBackend()
+        {
+            using (ModuleSession s = ModuleSession.Open())
+            {
+                int pid = (int)Ps.Get(s.Invoke("Get-WcBackend").Single(), "ProcessId");
+                s.Invoke("Remove-Module WcLayer");
+                Assert.True(ProcessGone(pid), "the backend outlived Remove-Module");
+                Assert.Empty(s.Invoke("Get-Module WcLayer"));
+                // Imported again, it starts afresh.
+                s.Invoke("Import-Module $args[0]", ModuleSession.ManifestPath);
+                Assert.Equal("NotStarted", Ps.Str(s.Invoke("Get-WcBackend -NoStart").Single(), "Status"));
+            }
+        }
+
+        /// <summary>Waits (up to a bound that only catches a hang) for the process to end.</summary>
+        private static bool ProcessGone(int pid)
+        {
+            try
+            {
+                using (Process p = Process.GetProcessById(pid)) return p.WaitForExit(10000);
+            }
+            catch (ArgumentException)
+            {
+                return true; // already gone
+            }
+        }
     }
 }

@@ -19,7 +19,9 @@ namespace WcLayer.Module.Tests.Standins
     [Cmdlet(VerbsCommon.New, "Object")]
     public sealed class NewObjectStandin : PSCmdlet
     {
-        private static readonly ScriptBlock Construct = ScriptBlock.Create("param([type] $t, [object[]] $a) if ($null -eq $a) { $t::new() } else { $t::new.Invoke($a) }");
+        // The new object goes into a list (a method argument), not to the script's output, which
+        // would enumerate a collection the constructor made (an empty Queue would vanish).
+        private static readonly ScriptBlock Construct = ScriptBlock.Create("param([type] $t, [object[]] $a, $box) if ($null -eq $a) { $box.Add($t::new()) } else { $box.Add($t::new.Invoke($a)) }");
 
         [Parameter(Position = 0, Mandatory = true)]
         public string TypeName { get; set; }
@@ -42,7 +44,9 @@ namespace WcLayer.Module.Tests.Standins
             }
             try
             {
-                foreach (PSObject o in InvokeCommand.InvokeScript(false, Construct, null, type, ArgumentList)) WriteObject(o);
+                var box = new List<object>();
+                InvokeCommand.InvokeScript(false, Construct, null, type, ArgumentList, box);
+                WriteObject(box.Single());
             }
             catch (RuntimeException e)
             {
