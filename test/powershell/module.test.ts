@@ -19,7 +19,7 @@ test('PowerShell module: end to end in a hosted PowerShell 7.6 engine (dotnet te
   assert.ok(existsSync(cliPath), `${cliPath} is missing: the TypeScript build must run first`);
   const r = spawnSync(
     'dotnet',
-    ['test', project, '--nologo', '--logger', 'console;verbosity=normal', '--blame-hang-timeout', '120s', '--blame-hang-dump-type', 'none'],
+    ['test', project, '--nologo', '--logger', 'console;verbosity=detailed', '--blame-hang-timeout', '120s', '--blame-hang-dump-type', 'none'],
     {
       cwd: join(repoRoot, 'test', 'dotnet'),
       encoding: 'utf8',
@@ -37,7 +37,7 @@ test('PowerShell module: end to end in a hosted PowerShell 7.6 engine (dotnet te
   );
   if (r.error) assert.fail(`could not run dotnet (is the .NET SDK installed?): ${r.error.message}`);
   const out = `${r.stdout}\n${r.stderr}`;
-  for (const line of out.split('\n')) if (/^\s+(Passed|Failed) WcLayer\.|Total time:/.test(line)) console.log(line.trim());
+  for (const line of out.split('\n')) if (/^\s+(Passed|Failed) WcLayer\.|Total time:|timing:/.test(line)) console.log(line.trim());
   assert.equal(r.status, 0, `dotnet test failed (exit ${r.status}):\n${out}`);
   assert.match(out, /Passed: [1-9]\d*/, `no passing summary in the dotnet output:\n${out}`);
   assert.doesNotMatch(out, /Failed: [1-9]|Skipped: [1-9]/, out);

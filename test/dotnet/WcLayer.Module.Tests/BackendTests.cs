@@ -27,7 +27,12 @@ namespace WcLayer.Module.Tests
                 Assert.Equal("WcLayer.Backend", none.TypeNames[0]);
                 Assert.Equal("NotStarted", none.Properties["Status"].Value);
 
-                PSObject b = s.Invoke("Get-WcBackend").Single();
+                RunResult started = s.Run("Get-WcBackend -Verbose");
+                Assert.Empty(started.Errors);
+                PSObject b = started.Output.Single();
+                // -Verbose shows the start and the backend's own log lines (stderr).
+                Assert.Contains(started.Verbose, v => v.StartsWith("Starting the WcLayer backend: ") && v.Contains(ModuleSession.CliPath));
+                Assert.Contains(started.Verbose, v => v.StartsWith("backend: ") && v.Contains("backend/ping"));
                 Assert.Equal("WcLayer.Backend", b.TypeNames[0]);
                 Assert.Equal("Running", b.Properties["Status"].Value);
                 int pid = (int)b.Properties["ProcessId"].Value;

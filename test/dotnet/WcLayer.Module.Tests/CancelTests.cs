@@ -11,6 +11,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace WcLayer.Module.Tests
 {
@@ -19,10 +20,12 @@ namespace WcLayer.Module.Tests
     {
         private static readonly TimeSpan Hang = TimeSpan.FromSeconds(60);
         private readonly SampleData data;
+        private readonly ITestOutputHelper output;
 
-        public CancelTests(SampleData data)
+        public CancelTests(SampleData data, ITestOutputHelper output)
         {
             this.data = data;
+            this.output = output;
         }
 
         private static void AssertCancelledInBackend(ModuleSession s, string method, int pid)
@@ -56,6 +59,7 @@ namespace WcLayer.Module.Tests
                     // The module waits up to 3 s for the cancel's answer before it gives up on the backend.
                     Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), "Stop took " + watch.Elapsed);
                     Assert.True(output.Count < data.BigTarEntries, "all " + output.Count + " entries came before the stop");
+                    this.output.WriteLine("timing: Stop() of Get-WcLayerContent took " + watch.ElapsedMilliseconds + " ms (" + output.Count + " of " + data.BigTarEntries + " entries out)");
                 }
                 AssertCancelledInBackend(s, "tar/list", pid);
                 // And it answers the next cmdlet.
@@ -87,6 +91,7 @@ namespace WcLayer.Module.Tests
                     watch.Stop();
                     Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
                     Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), "Stop took " + watch.Elapsed);
+                    output.WriteLine("timing: Stop() of Import-WcLayer took " + watch.ElapsedMilliseconds + " ms");
                     // The progress bar was closed on the way out.
                     Assert.Equal(ProgressRecordType.Completed, ps.Streams.Progress.Last().RecordType);
                 }

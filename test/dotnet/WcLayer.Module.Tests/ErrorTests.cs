@@ -45,6 +45,35 @@ namespace WcLayer.Module.Tests
         }
 
         [Fact]
+        public void AFailingInputIsReportedAndTheNextOneStillRuns()
+        {
+            // Like Get-Content: one error record per bad input, the others still done, and the
+            // script goes on. (These cmdlets used to throw, ending the whole script at the first
+            // bad input.)
+            ModuleSession s = data.Shared;
+            string missing = Path.Combine(data.Dir, "no-such.tar.gz");
+            RunResult content = s.Run("Get-WcLayerContent -Path $args[0], $args[1]; 'after'", missing, data.ChildTarGz);
+            AssertError(content.SingleError, "NotFound", ErrorCategory.ObjectNotFound, missing);
+            Assert.Equal(Cli.JsonLines("tar", "ls", "--json", data.ChildTarGz).Count + 1, content.Output.Count);
+            Assert.Equal("after", content.Output.Last().BaseObject);
+
+            string noHive = Path.Combine(data.Dir, "no-such-hive");
+            RunResult os = s.Run("$args | ForEach-Object { [pscustomobject]@{ HivePath = $_ } } | Get-WcOsVersion; 'after'", noHive, data.CliBaseSoftwareHive);
+            AssertError(os.SingleError, "NotFound", ErrorCategory.ObjectNotFound, noHive);
+            Assert.Equal(2, os.Output.Count);
+
+            RunResult keys = s.Run("Get-WcHiveKey -Path $args[0]; Get-WcHiveValue -HivePath $args[0] -Key x; 'after'", noHive);
+            Assert.Equal(2, keys.Errors.Count);
+            Assert.Equal("after", keys.Output.Single().BaseObject);
+
+            string dir = data.NewDir("export-errors");
+            RunResult export = s.Run("Export-WcLayer -LayerPath $args[0] -Destination $args[1]; Test-WcLayer -Path $args[0]; 'after'", Path.Combine(dir, "none"), Path.Combine(dir, "x.tar"));
+            Assert.StartsWith("WcLayer.", export.SingleError.FullyQualifiedErrorId);
+            Assert.Equal(new object[] { false, "after" }, export.Output.Select(o => o.BaseObject).ToArray());
+            Assert.Empty(Directory.GetFileSystemEntries(dir));
+        }
+
+        [Fact]
         public void ACorruptTarIsInvalidData()
         {
             string bad = Path.Combine(data.NewDir("corrupt"), "bad.tar");
