@@ -64,7 +64,8 @@ namespace WcLayer.Module.Tests.Standins
                         result = SessionState.InvokeProvider.Item.Exists(path, false, true);
                         if (result && PathType != TestPathType.Any)
                         {
-                            bool container = SessionState.InvokeProvider.Item.IsContainer(path);
+                            // The public IsContainer takes a wildcard path: escape it, -LiteralPath is literal.
+                            bool container = SessionState.InvokeProvider.Item.IsContainer(WildcardPattern.Escape(path));
                             result = PathType == TestPathType.Container ? container : !container;
                         }
                     }
