@@ -198,6 +198,7 @@ function Invoke-WcRpcExchange {
     $lastHeard = [DateTime]::UtcNow
     $mailboxes = $State.Mailboxes
     $mailbox = New-Object System.Collections.Queue
+    $transport = [type]$script:WcTransportTypeName
     $mailboxes[[string]$id] = $mailbox
     try {
         try { $client.Send($request) }
@@ -212,7 +213,11 @@ function Invoke-WcRpcExchange {
         while ($pending) {
             $message = $null
             $frame = $null
-            if ($mailbox.Count -gt 0) { $message = $mailbox.Dequeue() }
+            if ($mailbox.Count -gt 0) {
+                # A parsed message, or raw text an inner request's cancel left (see finally).
+                $message = $mailbox.Dequeue()
+                if ($message -is [string]) { $frame = $message; $message = $null }
+            }
             else {
                 $frame = $client.TryTake(100)
                 Write-WcBackendStderr -Client $client
@@ -290,10 +295,32 @@ function Invoke-WcRpcExchange {
             # Ctrl+C or a timeout. Method calls only: while the pipeline stops, PowerShell may
             # refuse to run commands here. Cancel, wait up to 3 s for the answer; a backend that
             # stays silent is ended, and the next call starts a new one.
+            # In a nested pipeline the answer may already sit in this request's mailbox (read by
+            # an inner request), and what this wait reads for an outer request that is still
+            # open goes to that one's mailbox as raw text: dropping it would make the outer
+            # request wait in vain and end a healthy backend.
             $answered = $false
             try {
-                $client.CancelRequest($id)
-                $answered = $client.WaitForResponse($id, 3000)
+                foreach ($queued in $mailbox.ToArray()) {
+                    if ($queued -is [string]) { $got = 0L; if ($transport::TryGetResponseId($queued, [ref]$got) -and $got -eq $id) { $answered = $true } }
+                    elseif ($null -ne $queued.PSObject.Properties['id'] -and [string]$queued.id -eq [string]$id -and $null -eq $queued.PSObject.Properties['method']) { $answered = $true }
+                }
+                if (-not $answered) {
+                    $client.CancelRequest($id)
+                    $deadline = [DateTime]::UtcNow.AddMilliseconds(3000)
+                    while (-not $answered -and [DateTime]::UtcNow -lt $deadline) {
+                        $late = $client.TryTake(100)
+                        if ($null -eq $late) {
+                            if (-not $client.IsAlive -and $client.PendingFrames -eq 0) { break }
+                            continue
+                        }
+                        $got = 0L
+                        if ($transport::TryGetResponseId($late, [ref]$got)) {
+                            if ($got -eq $id) { $answered = $true }
+                            elseif ($mailboxes.ContainsKey([string]$got)) { $mailboxes[[string]$got].Enqueue($late) }
+                        }
+                    }
+                }
             }
             catch { $answered = $false }
             if (-not $answered) {

@@ -103,5 +103,34 @@ namespace WcLayer.Module.Tests
                 Assert.Equal(data.BaseDiffId, Ps.Str(done, "diffId"));
             }
         }
+
+        [Fact]
+        public void StoppingANestedPipelineKeepsTheBackend()
+        {
+            // Each entry of an outer streaming request runs an inner request (nested requests on
+            // one backend). The backend has long finished the outer request when Stop() comes:
+            // its answer must not be lost on the way, or the module waits for it in vain and
+            // ends the backend.
+            using (ModuleSession s = ModuleSession.Open())
+            {
+                int pid = (int)Ps.Get(s.Invoke("Get-WcBackend").Single(), "ProcessId");
+                using (PowerShell ps = s.Create("param($tar, $hive) Get-WcLayerContent -Path $tar | ForEach-Object { Get-WcOsVersion -HivePath $hive }", data.BigTar, data.CliBaseSoftwareHive))
+                using (var output = new PSDataCollection<PSObject>())
+                using (var enough = new ManualResetEventSlim())
+                {
+                    output.DataAdded += (_, _) => { if (output.Count >= 20) enough.Set(); };
+                    ps.BeginInvoke<PSObject, PSObject>(null, output);
+                    Assert.True(enough.Wait(Hang), "no 20 results within a minute; state " + ps.InvocationStateInfo.State);
+                    Assert.Equal("WcLayer.OsVersion", output[0].TypeNames[0]);
+                    var watch = Stopwatch.StartNew();
+                    ps.Stop();
+                    watch.Stop();
+                    Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+                    this.output.WriteLine("timing: Stop() of a nested pipeline took " + watch.ElapsedMilliseconds + " ms");
+                }
+                PSObject b = s.Invoke("Get-WcBackend").Single();
+                Assert.Equal(pid, (int)Ps.Get(b, "ProcessId"));
+            }
+        }
     }
 }
