@@ -35,14 +35,13 @@ fi
 
 node -e 'const [a]=process.versions.node.split(".").map(Number); if (a<20) { console.error("setup: Node.js >= 20 is needed, found " + process.version); process.exit(1) }'
 
-# PowerShell and Pester come from NuGet when the feed has them; the static checks in
-# `npm test` stand in for Pester when it does not (see README, "Testing").
-if ! command -v pwsh >/dev/null && command -v dotnet >/dev/null; then
-  if dotnet tool install --global PowerShell >/dev/null 2>&1; then
-    echo "setup: installed PowerShell as a .NET global tool" >&2
-  else
-    echo "setup: PowerShell is not on this machine's NuGet feed; PowerShell files are checked statically" >&2
-  fi
+# The PowerShell module's end-to-end tests host the PowerShell 7.6 engine from NuGet
+# (System.Management.Automation; pwsh and Pester are not on the feed). Restore that project
+# now, while the network is known to be wanted; `npm test` then builds it offline from the cache.
+if command -v dotnet >/dev/null; then
+  DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 dotnet restore test/dotnet/WcLayer.Module.Tests --configfile test/dotnet/NuGet.config >/dev/null
+else
+  echo "setup: dotnet is not installed; the C# transport and module tests of npm test need the .NET 10 SDK" >&2
 fi
 
 npm ci --no-audit --no-fund

@@ -1,6 +1,8 @@
-// Static checks of PowerShell sources with tree-sitter-powershell. PowerShell cannot run on this
-// machine, so these stand in for what PSScriptAnalyzer and a Pester manifest test would catch:
-// syntax errors, PowerShell-7-only syntax and parameters, export lists, verbs, help, ShouldProcess.
+// Static checks of PowerShell sources with tree-sitter-powershell: what PSScriptAnalyzer and a
+// Pester manifest test would catch (syntax errors, PowerShell-7-only syntax and parameters,
+// export lists, verbs, help, ShouldProcess). The module also runs end to end in a hosted
+// PowerShell 7.6 engine (module.test.ts), but neither Windows PowerShell 5.1 nor PSScriptAnalyzer
+// can run here, so the 5.1 rules are checked statically.
 // Each check returns a list of problems ("file:line: what"); the tests assert the lists are empty.
 
 import Parser from 'tree-sitter';
@@ -450,7 +452,8 @@ export function manifestProblems(file: string, manifest: { [key: string]: PsdVal
 }
 
 // ---------------------------------------------------------------------------------------------
-// Calls: code that cannot run here must at least call things that exist.
+// Calls: every command called exists in Windows PowerShell 5.1 (the hosted 7.6 engine of
+// module.test.ts proves only that it exists in 7.6, and only for the paths the tests take).
 
 /**
  * Commands of Windows PowerShell 5.1's own modules (Microsoft.PowerShell.Core, .Utility,

@@ -1,4 +1,4 @@
-// STATIC ANALYSIS of the PowerShell module (PowerShell and Pester cannot be installed here):
+// STATIC ANALYSIS of the PowerShell module (the 5.1 rules; module.test.ts runs it in PowerShell 7.6):
 // every .ps1/.psm1/.psd1 under powershell/ parses, uses nothing PowerShell-7-only, and the public
 // functions and the manifest follow the module's conventions. Generic: files added later by
 // other areas (Public/Get-WcLayerContent.ps1 ...) are checked the same way.

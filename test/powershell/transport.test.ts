@@ -1,7 +1,8 @@
 // Runs the xunit suite of the PowerShell module's C# transport
 // (powershell/WcLayer/Private/WcLayerRpcClient.cs) on the installed .NET SDK, against the real
-// backend built by `npm run build`. PowerShell itself cannot be installed here; this is the part
-// of the module that can run. A missing dotnet fails the test: CI must install the .NET SDK.
+// backend built by `npm run build`, compiled as C# 5 as Windows PowerShell 5.1 would. The whole
+// module, transport included, also runs in a hosted PowerShell 7.6 engine: module.test.ts.
+// A missing dotnet fails the test: CI must install the .NET SDK.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,7 @@
 // STATIC: every public function that supports ShouldProcess and calls the backend guards the
 // call: `if (-not $PSCmdlet.ShouldProcess(...)) { return | continue }` comes first, so -WhatIf
-// returns before Invoke-WcRequest. (PowerShell cannot run here; see static.test.ts.)
+// returns before Invoke-WcRequest. module.test.ts checks the same by running every such cmdlet
+// with -WhatIf in PowerShell 7.6.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -110,6 +110,9 @@ function Start-WcBackendProcess {
         Init        = $null
         StartTime   = $client.StartTime
         Reason      = $null
+        # Request id -> queue of messages for it that another, nested request read off the pipe
+        # (see Invoke-WcRpcExchange).
+        Mailboxes   = @{}
     }
     $handshake = [ordered]@{
         clientName      = 'WcLayer PowerShell module'

@@ -17,6 +17,10 @@
 #   not answer is ended and the next call starts a new one.
 # - -TimeoutSec (default 0: none) limits the silence, not the total: every progress or items
 #   notification of the request restarts the clock.
+# - Nested requests: a streaming cmdlet's items run the rest of the pipeline while its request is
+#   still open (Get-WcHiveKey -Recurse | Get-WcHiveValue), so a second request can start on the
+#   same backend before the first one ends. Both read the one stdout queue; what a request reads
+#   for another open request goes to that request's mailbox ($State.Mailboxes), never dropped.
 #
 # Params: a hashtable, [ordered] dictionary or PSCustomObject with the method's camelCase
 # parameter names. Values are sent with ConvertTo-Json; switches become booleans, enums strings,
@@ -147,6 +151,22 @@ function New-WcBackendExitedError {
     New-WcErrorRecord -Code $code -Message $message -TargetObject $Method -Data @{ ProcessId = $client.ProcessId; ExitCode = $client.ExitCode; Method = $Method }
 }
 
+function Get-WcMessageOwner {
+    # The request id (as a string) a message belongs to: a response's id, or the id in the
+    # progress or items token of a notification (wc-progress-<id>, wc-items-<id>). Else $null.
+    [CmdletBinding()]
+    [OutputType([string])]
+    param([Parameter(Mandatory)] [object] $Message)
+
+    if ($null -ne $Message.PSObject.Properties['method']) {
+        $p = $Message.params
+        if ($null -ne $p -and $null -ne $p.PSObject.Properties['token'] -and [string]$p.token -match '^wc-(progress|items)-(\d+)$') { return $Matches[2] }
+        return $null
+    }
+    if ($null -ne $Message.PSObject.Properties['id'] -and $null -ne $Message.id) { return [string]$Message.id }
+    $null
+}
+
 function Invoke-WcRpcExchange {
     # Sends one request on a given backend and waits for its response (see Invoke-WcRequest).
     [CmdletBinding()]
@@ -176,6 +196,10 @@ function Invoke-WcRpcExchange {
     $progressShown = $false
     $lastProgress = [DateTime]::MinValue
     $lastHeard = [DateTime]::UtcNow
+    $mailboxes = $State.Mailboxes
+    $mailbox = New-Object System.Collections.Queue
+    $transport = [type]$script:WcTransportTypeName
+    $mailboxes[[string]$id] = $mailbox
     try {
         try { $client.Send($request) }
         catch {
@@ -187,9 +211,18 @@ function Invoke-WcRpcExchange {
         Write-Debug "WcLayer request $id $Method"
 
         while ($pending) {
-            $frame = $client.TryTake(100)
-            Write-WcBackendStderr -Client $client
-            if ($null -eq $frame) {
+            $message = $null
+            $frame = $null
+            if ($mailbox.Count -gt 0) {
+                # A parsed message, or raw text an inner request's cancel left (see finally).
+                $message = $mailbox.Dequeue()
+                if ($message -is [string]) { $frame = $message; $message = $null }
+            }
+            else {
+                $frame = $client.TryTake(100)
+                Write-WcBackendStderr -Client $client
+            }
+            if ($null -eq $message -and $null -eq $frame) {
                 if (-not $client.IsAlive -and $client.PendingFrames -eq 0) {
                     $pending = $false
                     $record = New-WcBackendExitedError -State $State -Method $Method
@@ -203,11 +236,19 @@ function Invoke-WcRpcExchange {
                 continue
             }
 
-            try { $message = ConvertFrom-Json -InputObject $frame }
-            catch {
-                $pending = $false
-                Remove-WcBackendState -State $State -Reason 'protocol error'
-                throw (New-WcErrorRecord -Code ProtocolError -Message "The WcLayer backend sent a frame that is not JSON: $($_.Exception.Message)" -TargetObject $Method)
+            if ($null -eq $message) {
+                try { $message = ConvertFrom-Json -InputObject $frame }
+                catch {
+                    $pending = $false
+                    Remove-WcBackendState -State $State -Reason 'protocol error'
+                    throw (New-WcErrorRecord -Code ProtocolError -Message "The WcLayer backend sent a frame that is not JSON: $($_.Exception.Message)" -TargetObject $Method)
+                }
+                # For another open request (an outer one of this pipeline): keep it for that one.
+                $owner = Get-WcMessageOwner -Message $message
+                if ($null -ne $owner -and $owner -ne [string]$id -and $mailboxes.ContainsKey($owner)) {
+                    $mailboxes[$owner].Enqueue($message)
+                    continue
+                }
             }
 
             if ($null -ne $message.PSObject.Properties['method']) {
@@ -249,14 +290,37 @@ function Invoke-WcRpcExchange {
         }
     }
     finally {
+        $mailboxes.Remove([string]$id)
         if ($pending) {
             # Ctrl+C or a timeout. Method calls only: while the pipeline stops, PowerShell may
             # refuse to run commands here. Cancel, wait up to 3 s for the answer; a backend that
             # stays silent is ended, and the next call starts a new one.
+            # In a nested pipeline the answer may already sit in this request's mailbox (read by
+            # an inner request), and what this wait reads for an outer request that is still
+            # open goes to that one's mailbox as raw text: dropping it would make the outer
+            # request wait in vain and end a healthy backend.
             $answered = $false
             try {
-                $client.CancelRequest($id)
-                $answered = $client.WaitForResponse($id, 3000)
+                foreach ($queued in $mailbox.ToArray()) {
+                    if ($queued -is [string]) { $got = 0L; if ($transport::TryGetResponseId($queued, [ref]$got) -and $got -eq $id) { $answered = $true } }
+                    elseif ($null -ne $queued.PSObject.Properties['id'] -and [string]$queued.id -eq [string]$id -and $null -eq $queued.PSObject.Properties['method']) { $answered = $true }
+                }
+                if (-not $answered) {
+                    $client.CancelRequest($id)
+                    $deadline = [DateTime]::UtcNow.AddMilliseconds(3000)
+                    while (-not $answered -and [DateTime]::UtcNow -lt $deadline) {
+                        $late = $client.TryTake(100)
+                        if ($null -eq $late) {
+                            if (-not $client.IsAlive -and $client.PendingFrames -eq 0) { break }
+                            continue
+                        }
+                        $got = 0L
+                        if ($transport::TryGetResponseId($late, [ref]$got)) {
+                            if ($got -eq $id) { $answered = $true }
+                            elseif ($mailboxes.ContainsKey([string]$got)) { $mailboxes[[string]$got].Enqueue($late) }
+                        }
+                    }
+                }
             }
             catch { $answered = $false }
             if (-not $answered) {

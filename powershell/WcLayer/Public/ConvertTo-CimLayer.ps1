@@ -62,7 +62,14 @@ function ConvertTo-CimLayer {
             destinationParents = $targetParents
             format             = 'cim'
         }
-        $result = Invoke-WcRequest -Method 'layer/convert' -Params $params -ProgressActivity "Converting $source"
+        try {
+            $result = Invoke-WcRequest -Method 'layer/convert' -Params $params -ProgressActivity "Converting $source"
+        }
+        catch {
+            # Per input item: report it and go on with the next one.
+            $PSCmdlet.WriteError($_)
+            return
+        }
         $result.PSObject.TypeNames.Insert(0, 'WcLayer.LayerConversion')
         $result
     }

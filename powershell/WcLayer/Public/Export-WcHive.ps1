@@ -84,7 +84,14 @@ function Export-WcHive {
         if ($Encoding -eq 'UTF8') { $params.encoding = 'utf8' } else { $params.encoding = 'utf16le' }
         if ($PSBoundParameters.ContainsKey('Prefix')) { $params.prefix = $Prefix }
         if ($NoLogReplay) { $params.logs = 'none' }
-        $result = Invoke-WcRequest -Method 'hive/export' -Params $params -ProgressActivity "Exporting $resolved"
+        try {
+            $result = Invoke-WcRequest -Method 'hive/export' -Params $params -ProgressActivity "Exporting $resolved"
+        }
+        catch {
+            # Per input item: report it and go on with the next one.
+            $PSCmdlet.WriteError($_)
+            return
+        }
         $result.PSObject.TypeNames.Insert(0, 'WcLayer.HiveExport')
         $result
     }

@@ -75,7 +75,14 @@ function Export-WcLayer {
             compression = $kind.ToLowerInvariant()
             overwrite   = [bool]$Force
         }
-        $result = Invoke-WcRequest -Method 'layer/export' -Params $params -ProgressActivity "Exporting $source"
+        try {
+            $result = Invoke-WcRequest -Method 'layer/export' -Params $params -ProgressActivity "Exporting $source"
+        }
+        catch {
+            # Per input item: report it and go on with the next one.
+            $PSCmdlet.WriteError($_)
+            return
+        }
         $result.PSObject.TypeNames.Insert(0, 'WcLayer.LayerExport')
         $result
     }

@@ -60,14 +60,20 @@ function Get-WcHiveKey {
         $resolved = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Path)
         $params = @{ path = $resolved; key = $Key; recursive = [bool]$Recurse }
         if ($NoLogReplay) { $params.logs = 'none' }
-        Invoke-WcRequest -Method 'hive/keys' -Params $params -Stream | ForEach-Object {
-            # The key's path becomes KeyPath, so that piping keys on binds -Key, not -Path.
-            $keyPath = $_.path
-            $_.PSObject.Properties.Remove('path')
-            Add-Member -InputObject $_ -NotePropertyName 'KeyPath' -NotePropertyValue $keyPath -Force
-            Add-Member -InputObject $_ -NotePropertyName 'HivePath' -NotePropertyValue $resolved -Force
-            $_.PSObject.TypeNames.Insert(0, 'WcLayer.HiveKey')
-            $_
+        try {
+            Invoke-WcRequest -Method 'hive/keys' -Params $params -Stream | ForEach-Object {
+                # The key's path becomes KeyPath, so that piping keys on binds -Key, not -Path.
+                $keyPath = $_.path
+                $_.PSObject.Properties.Remove('path')
+                Add-Member -InputObject $_ -NotePropertyName 'KeyPath' -NotePropertyValue $keyPath -Force
+                Add-Member -InputObject $_ -NotePropertyName 'HivePath' -NotePropertyValue $resolved -Force
+                $_.PSObject.TypeNames.Insert(0, 'WcLayer.HiveKey')
+                $_
+            }
+        }
+        catch {
+            # Per input item: report it and go on with the next one.
+            $PSCmdlet.WriteError($_)
         }
     }
 }

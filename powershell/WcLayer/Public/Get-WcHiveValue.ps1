@@ -58,13 +58,20 @@ function Get-WcHiveValue {
         $params = @{ path = $resolved; key = $Key }
         if ($NoLogReplay) { $params.logs = 'none' }
         $values = @()
-        if ($PSBoundParameters.ContainsKey('Name')) {
-            $params.name = $Name
-            $values = @(Invoke-WcRequest -Method 'hive/get' -Params $params)
+        try {
+            if ($PSBoundParameters.ContainsKey('Name')) {
+                $params.name = $Name
+                $values = @(Invoke-WcRequest -Method 'hive/get' -Params $params)
+            }
+            else {
+                $result = Invoke-WcRequest -Method 'hive/values' -Params $params
+                $values = @($result.values)
+            }
         }
-        else {
-            $result = Invoke-WcRequest -Method 'hive/values' -Params $params
-            $values = @($result.values)
+        catch {
+            # Per input item: report it and go on with the next one.
+            $PSCmdlet.WriteError($_)
+            return
         }
         foreach ($value in $values) {
             $value.PSObject.TypeNames.Insert(0, 'WcLayer.HiveValue')

@@ -45,8 +45,14 @@ function Get-WcLayerContent {
     process {
         foreach ($onePath in $Path) {
             $fullPath = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($onePath)
-            Invoke-WcRequest -Method 'tar/list' -Params @{ path = $fullPath; digests = $false } -ProgressActivity "Reading $fullPath" -Stream |
-                ForEach-Object { ConvertTo-WcLayerEntry -Item $_ -LayerPath $fullPath }
+            try {
+                Invoke-WcRequest -Method 'tar/list' -Params @{ path = $fullPath; digests = $false } -ProgressActivity "Reading $fullPath" -Stream |
+                    ForEach-Object { ConvertTo-WcLayerEntry -Item $_ -LayerPath $fullPath }
+            }
+            catch {
+                # Per input file: report it and go on with the next one.
+                $PSCmdlet.WriteError($_)
+            }
         }
     }
 }

@@ -53,7 +53,14 @@ function Get-WcOsVersion {
         else {
             $params = @{ hivePath = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($HivePath) }
         }
-        $result = Invoke-WcRequest -Method 'hive/osVersion' -Params $params
+        try {
+            $result = Invoke-WcRequest -Method 'hive/osVersion' -Params $params
+        }
+        catch {
+            # Per input item: report it and go on with the next one.
+            $PSCmdlet.WriteError($_)
+            return
+        }
         $result.PSObject.TypeNames.Insert(0, 'WcLayer.OsVersion')
         $result
     }

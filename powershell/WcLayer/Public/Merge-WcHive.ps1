@@ -69,7 +69,14 @@ function Merge-WcHive {
             overwrite    = [bool]$Force
             minorVersion = $MinorVersion
         }
-        $result = Invoke-WcRequest -Method 'hive/merge' -Params $params -ProgressActivity "Merging hives into $target"
+        try {
+            $result = Invoke-WcRequest -Method 'hive/merge' -Params $params -ProgressActivity "Merging hives into $target"
+        }
+        catch {
+            # Per input item: report it and go on with the next one.
+            $PSCmdlet.WriteError($_)
+            return
+        }
         $result.PSObject.TypeNames.Insert(0, 'WcLayer.HiveMerge')
         $result
     }

@@ -63,7 +63,14 @@ function New-CimLayer {
             format    = 'cim'
         }
         if ($ExpectedDiffId) { $params['expectedDiffId'] = $ExpectedDiffId.ToLowerInvariant() }
-        $result = Invoke-WcRequest -Method 'layer/import' -Params $params -ProgressActivity "Creating CIM layer $target"
+        try {
+            $result = Invoke-WcRequest -Method 'layer/import' -Params $params -ProgressActivity "Creating CIM layer $target"
+        }
+        catch {
+            # Per input item: report it and go on with the next one.
+            $PSCmdlet.WriteError($_)
+            return
+        }
         $result.PSObject.TypeNames.Insert(0, 'WcLayer.LayerImport')
         $result
     }

@@ -72,7 +72,14 @@ function Test-WcLayer {
         foreach ($onePath in $Path) {
             $resolved = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($onePath)
             if (-not $Verify) {
-                $r = Invoke-WcRequest -Method 'layer/exists' -Params @{ layerPath = $resolved }
+                try {
+                    $r = Invoke-WcRequest -Method 'layer/exists' -Params @{ layerPath = $resolved }
+                }
+                catch {
+                    # Per input item: report it and go on with the next one.
+                    $PSCmdlet.WriteError($_)
+                    continue
+                }
                 [bool]$r.exists
                 continue
             }
