@@ -82,9 +82,9 @@ export async function runTarLs(args: LsArgs): Promise<void> {
     const { listLayerTarFile, attributeLetters } = await tarLib();
     const result = await listLayerTarFile(
       file,
-      async (item) => {
+      (item) => {
         buffered.push(`${args.json ? JSON.stringify(item) : tableRow(item, attributeLetters)}\n`);
-        if (buffered.length >= 512) await flush();
+        if (buffered.length >= 512) return flush(); // a promise only when there is output to wait for
       },
       // the table shows no descriptors: skip rendering them as SDDL
       { signal: controller.signal, digests: args.digests, ...(args.json ? {} : { renderSddl: undefined }) },

@@ -1,14 +1,16 @@
 // One plain JSON object per layer entry, for `tar/list`, `wclayer tar ls` and
 // Get-WcLayerContent. Alternate data streams are folded into their file's `streams`, so a
-// file object is held back until the next non-stream entry (one object at a time).
+// file object is held back until the next non-stream entry (one object at a time). Two readers
+// produce the entries: listing-stream.ts (any input, digests) and listing-plain.ts (a plain tar
+// file read by position); both fold them here, so they list the same items.
 
 import { WcError } from '../../errors.js';
 import type { Entry, FileInfo } from '../entry.js';
 import { FILE_ATTRIBUTE } from '../entry.js';
 import { filetimeToIso } from '../backup/filetime.js';
 import { decodeReparsePoint } from '../backup/reparse.js';
-import { decodeLayerTar, entrySource, type DecodeOptions, type DecodeResult } from './decode.js';
-import type { RandomAccessInput } from './compression.js';
+import type { DecodeOptions } from './decode.js';
+import { entrySource } from './entries.js';
 
 export type ListingKind = 'file' | 'directory' | 'symlink' | 'junction' | 'reparsePoint' | 'link' | 'whiteout';
 
@@ -130,38 +132,40 @@ export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: 
 }
 
 /**
- * Decodes a layer tar and calls `onItem` once per entry (streams folded into their file).
- * Resolves with the digests once the whole input has been read.
+ * Lists the entries `next` returns (undefined at the end) through `onItem`, one item per entry
+ * with a file's streams folded into it. When reading fails, the item held back was read whole
+ * before the damage: it is still listed (unless the listing was cancelled), then the error thrown.
  */
-export async function listLayerTar(
-  input: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | RandomAccessInput,
+export async function listEntries(
+  next: () => Entry | undefined | Promise<Entry | undefined>,
   onItem: (item: ListingItem) => void | Promise<void>,
   options: ListOptions = {},
-): Promise<DecodeResult> {
-  const decoded = decodeLayerTar(input, options);
+): Promise<void> {
   const sddlCache: SddlCache = new Map();
   let pending: ListingItem | undefined;
-  try {
-    for await (const e of decoded.entries) {
-      if (e.kind === 'stream') {
-        // The decoder guarantees the stream follows its file, so `pending` is that file.
-        pending?.streams.push({ name: e.name, size: e.size });
-        continue;
-      }
-      const item = pending;
-      pending = undefined;
-      if (item) await onItem(item);
-      pending = listingItem(e, options, sddlCache);
+  for (;;) {
+    let e: Entry | undefined;
+    try {
+      const r = next();
+      e = r instanceof Promise ? await r : r;
+    } catch (err) {
+      if (pending && !(err instanceof WcError && err.code === 'Cancelled')) await onItem(pending);
+      throw err;
     }
-  } catch (e) {
-    // The held-back entry was read whole before the damage: still list it, then fail.
+    if (!e) break;
+    if (e.kind === 'stream') {
+      // The readers guarantee the stream follows its file, so `pending` is that file.
+      pending?.streams.push({ name: e.name, size: e.size });
+      continue;
+    }
     const item = pending;
-    pending = undefined;
-    if (item && !(e instanceof WcError && e.code === 'Cancelled')) await onItem(item);
-    throw e;
+    pending = listingItem(e, options, sddlCache);
+    if (item) {
+      const p = onItem(item);
+      if (p) await p;
+    }
   }
   if (pending) await onItem(pending);
-  return decoded.result;
 }
 
 const ATTRIBUTE_LETTERS: [number, string][] = [
