@@ -43,7 +43,7 @@ export async function listLayerTarFile(
       const head = Buffer.alloc(4);
       const got = readSync(fd, head, 0, Math.min(4, st.size), 0);
       if (detectCompression(head.subarray(0, got)) === 'none') {
-        return await listPlainTar({ size: st.size, readSync: (buffer, position) => readSync(fd, buffer, 0, buffer.length, position) }, onItem, sized);
+        return await listPlainTar({ size: st.size, readSync: (buffer, offset, length, position) => readSync(fd, buffer, offset, length, position) }, onItem, sized);
       }
     }
     // Read by position. The small reads after each skip (a header or two) are done

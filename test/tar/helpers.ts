@@ -115,9 +115,9 @@ export function memoryInput(buf: Buffer): SyncRandomAccessInput & { bytesRead: n
   const input = {
     size: buf.length,
     bytesRead: 0,
-    readSync(b: Buffer, position: number): number {
+    readSync(b: Buffer, offset: number, length: number, position: number): number {
       if (position >= buf.length) return 0;
-      const n = buf.copy(b, 0, position, Math.min(buf.length, position + b.length));
+      const n = buf.copy(b, offset, position, Math.min(buf.length, position + length));
       input.bytesRead += n;
       return n;
     },

@@ -36,7 +36,7 @@ import { throwIfCancelled, type TaskOptions } from '../../task.js';
 import type { Entry } from '../entry.js';
 import { ByteSource } from './byte-source.js';
 import { decompressInput, type Compression, type RandomAccessInput } from './compression.js';
-import { EntrySequence, recordToEntry, type EntryOptions } from './entries.js';
+import { EntrySequence, entrySource, recordToEntry, type EntryOptions } from './entries.js';
 import { TarReader, type TarRecord } from './reader.js';
 
 export { entrySource, type EntrySource } from './entries.js';
@@ -105,6 +105,7 @@ export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8
         if (!entry) continue;
         sequence.accept(entry, rec);
         entriesDone = sequence.count;
+        entrySource.set(entry, { offset: rec.offset, typeflag: rec.typeflag });
         yield entry;
       }
       state.generation++;

@@ -30,8 +30,7 @@ export const entrySource = new WeakMap<Entry, EntrySource>();
 
 /**
  * The checks that look at an entry in the context of the ones before it: an ADS must follow
- * its file, and the validator (paths, duplicates, links, on request parents). Records the
- * entry's source offset for listings.
+ * its file, and the validator (paths, duplicates, links, on request parents).
  */
 export class EntrySequence {
   private group: string | undefined; // path of the last file/directory, for ADS grouping
@@ -54,7 +53,6 @@ export class EntrySequence {
     } else this.group = undefined;
     this.validator?.check(entry);
     this.count++;
-    entrySource.set(entry, { offset: rec.offset, typeflag: rec.typeflag });
   }
 }
 

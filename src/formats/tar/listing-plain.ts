@@ -19,28 +19,40 @@ export async function listPlainTar(input: SyncRandomAccessInput, onItem: (item: 
   const scanner = new TarScanner(input);
   const sequence = new EntrySequence(options);
   const total = options.inputSize ?? input.size;
+  const signal = options.signal;
+  // The abort event sets a flag: reading `signal.aborted` per entry costs more than the entry.
+  let aborted = signal?.aborted ?? false;
+  const onAbort = () => (aborted = true);
+  signal?.addEventListener('abort', onAbort);
   let turn = 0;
+  let offset = 0; // of the entry nextEntry returned last
   const nextEntry = (): Entry | undefined => {
     for (;;) {
-      throwIfCancelled(options.signal, 'reading the tar');
+      if (aborted) throwIfCancelled(signal, 'reading the tar');
       const rec = scanner.next();
       if (!rec) return undefined;
       const entry = recordToEntry(rec, options);
       if (!entry) continue;
       sequence.accept(entry, rec);
+      offset = rec.offset;
       return entry;
     }
   };
-  await listEntries(
-    () => {
-      if (++turn < ENTRIES_PER_TURN) return nextEntry();
-      turn = 0;
-      options.onProgress?.({ bytesDone: scanner.offset, bytesTotal: total, entriesDone: sequence.count });
-      return new Promise<void>((resolve) => setImmediate(resolve)).then(nextEntry);
-    },
-    onItem,
-    options,
-  );
+  try {
+    await listEntries(
+      () => {
+        if (++turn < ENTRIES_PER_TURN) return nextEntry();
+        turn = 0;
+        options.onProgress?.({ bytesDone: scanner.offset, bytesTotal: total, entriesDone: sequence.count });
+        return new Promise<void>((resolve) => setImmediate(resolve)).then(nextEntry);
+      },
+      () => offset,
+      onItem,
+      options,
+    );
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
   options.onProgress?.({ bytesDone: input.size, bytesTotal: total, entriesDone: sequence.count });
   return { compression: 'none', compressedSize: input.size, tarSize: input.size, entries: sequence.count };
 }

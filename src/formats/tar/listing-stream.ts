@@ -1,7 +1,7 @@
 // Listing any layer tar input (plain, gzip or zstd; a stream or a file) through the streaming
 // decoder, with the digests of the input and of the tar when asked for.
 
-import { decodeLayerTar, type DecodeResult } from './decode.js';
+import { decodeLayerTar, entrySource, type DecodeResult } from './decode.js';
 import type { RandomAccessInput } from './compression.js';
 import { listEntries, type ListingItem, type ListOptions } from './listing.js';
 
@@ -20,7 +20,7 @@ export async function listLayerTar(
     await listEntries(async () => {
       const r = await it.next();
       return r.done ? undefined : r.value;
-    }, onItem, options);
+    }, (e) => entrySource.get(e)?.offset, onItem, options);
   } catch (e) {
     await it.return?.(undefined); // a failing onItem leaves the decoder open: close the input
     throw e;

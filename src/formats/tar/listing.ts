@@ -89,10 +89,10 @@ function renderSddlCached(options: ListOptions, sd: Uint8Array, base64: string, 
   return sddl;
 }
 
-export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: ListOptions = {}, sddlCache?: SddlCache): ListingItem {
+/** The item for an entry; `offset` is where it starts in the tar (default: what the decoder recorded in entrySource). */
+export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: ListOptions = {}, sddlCache?: SddlCache, offset = entrySource.get(entry)?.offset): ListingItem {
   const item: ListingItem = { name: entry.path, kind: 'file', size: 0, attributes: 0, streams: [], extendedAttributes: [], isWhiteout: false };
-  const src = entrySource.get(entry);
-  if (src) item.offset = src.offset;
+  if (offset !== undefined) item.offset = offset;
   switch (entry.kind) {
     case 'whiteout':
       item.kind = 'whiteout';
@@ -133,11 +133,13 @@ export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: 
 
 /**
  * Lists the entries `next` returns (undefined at the end) through `onItem`, one item per entry
- * with a file's streams folded into it. When reading fails, the item held back was read whole
- * before the damage: it is still listed (unless the listing was cancelled), then the error thrown.
+ * with a file's streams folded into it; `offsetOf` tells where an entry starts in the tar. When
+ * reading fails, the item held back was read whole before the damage: it is still listed
+ * (unless the listing was cancelled), then the error thrown.
  */
 export async function listEntries(
   next: () => Entry | undefined | Promise<Entry | undefined>,
+  offsetOf: (entry: Entry) => number | undefined,
   onItem: (item: ListingItem) => void | Promise<void>,
   options: ListOptions = {},
 ): Promise<void> {
@@ -159,7 +161,7 @@ export async function listEntries(
       continue;
     }
     const item = pending;
-    pending = listingItem(e, options, sddlCache);
+    pending = listingItem(e, options, sddlCache, offsetOf(e));
     if (item) {
       const p = onItem(item);
       if (p) await p;

@@ -11,8 +11,8 @@ import { RecordAssembler, dataPaddingWhat, dataWhat, metaPaddingWhat, metaWhat, 
 /** A file read by position, synchronously (fs.readSync on a descriptor). */
 export interface SyncRandomAccessInput {
   size: number;
-  /** Reads into `buffer` at `position`; returns the bytes read (fewer only at the end). */
-  readSync(buffer: Buffer, position: number): number;
+  /** Reads `length` bytes into `buffer` at `offset` from the input's `position`; returns the bytes read (fewer only at the end). */
+  readSync(buffer: Buffer, offset: number, length: number, position: number): number;
 }
 
 /** First read after a skip: the headers of one entry (PAX header, its records, the header) and a bit. */
@@ -102,7 +102,7 @@ export class TarScanner {
     this.window = len > this.buffer.length ? Buffer.allocUnsafe(len) : this.buffer;
     let got = 0;
     while (got < len) {
-      const r = this.input.readSync(this.window.subarray(got, len), position + got);
+      const r = this.input.readSync(this.window, got, len - got, position + got);
       if (r === 0) {
         this.end = position + got; // the file shrank under us: the caller reports the truncation
         break;
