@@ -188,8 +188,9 @@ function fileInfo(rec: TarRecord, options: EntryOptions): FileInfo {
     if (sd.length > 0) info.securityDescriptor = sd;
   }
   const eas: ExtendedAttribute[] = [];
-  const keys = [...rec.pax.keys()].filter((k) => k.startsWith(KEY.xattrPrefix)).sort(compareUtf8);
-  for (const k of keys) {
+  let keys: string[] | undefined; // most entries have none: no array for them
+  for (const k of rec.pax.keys()) if (k.startsWith(KEY.xattrPrefix)) (keys ??= []).push(k);
+  for (const k of keys?.sort(compareUtf8) ?? []) {
     const eaName = k.slice(KEY.xattrPrefix.length);
     if (eaName === '') throw fail(rec, `PAX record '${k}' has no extended attribute name`);
     eas.push({ name: eaName, value: base64Strict(rec, k, rec.pax.get(k)!), flags: 0 });

@@ -50,16 +50,26 @@ export interface ListOptions extends DecodeOptions {
   renderSddl?: (sd: Uint8Array) => string;
 }
 
-function timesOf(info: FileInfo): Partial<ListingItem> {
-  return {
-    creationTime: safeIso(info.creationTime),
-    lastWriteTime: safeIso(info.lastWriteTime),
-    lastAccessTime: safeIso(info.lastAccessTime),
-    changeTime: safeIso(info.changeTime),
-    creationTimeRaw: info.creationTime.toString(),
-    lastWriteTimeRaw: info.lastWriteTime.toString(),
-  };
+/** Sets the item's times (in this key order, which JSON output keeps). */
+function setTimes(item: ListingItem, info: FileInfo): void {
+  item.creationTime = safeIso(info.creationTime);
+  item.lastWriteTime = safeIso(info.lastWriteTime);
+  item.lastAccessTime = safeIso(info.lastAccessTime);
+  item.changeTime = safeIso(info.changeTime);
+  item.creationTimeRaw = rawTime(info.creationTime);
+  item.lastWriteTimeRaw = rawTime(info.lastWriteTime);
 }
+
+/** Decimal text of a FILETIME; the last one is remembered (an entry's times are often equal). */
+function rawTime(ft: bigint): string {
+  if (ft !== lastRawInput) {
+    lastRawInput = ft;
+    lastRawOutput = ft.toString();
+  }
+  return lastRawOutput;
+}
+let lastRawInput = -1n;
+let lastRawOutput = '-1';
 
 function safeIso(ft: bigint): string | undefined {
   try {
@@ -101,7 +111,10 @@ export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: 
     case 'link':
       item.kind = 'link';
       item.linkTarget = entry.target;
-      if (entry.info) Object.assign(item, timesOf(entry.info), { attributes: entry.info.attributes });
+      if (entry.info) {
+        setTimes(item, entry.info);
+        item.attributes = entry.info.attributes;
+      }
       return item;
     case 'file':
     case 'directory': {
@@ -109,7 +122,7 @@ export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: 
       item.kind = entry.kind;
       item.size = entry.kind === 'file' ? entry.size : 0;
       item.attributes = info.attributes;
-      Object.assign(item, timesOf(info));
+      setTimes(item, info);
       if (info.securityDescriptor) {
         const sd = info.securityDescriptor;
         item.securityDescriptor = Buffer.from(sd.buffer, sd.byteOffset, sd.byteLength).toString('base64');
