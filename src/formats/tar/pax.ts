@@ -30,8 +30,8 @@ export function parsePaxRecords(data: Buffer, where: string, at: number): Map<st
   const out = new Map<string, string>();
   const hasNul = data.indexOf(0) >= 0; // without one, no record needs the NUL checks
   let pos = 0;
+  const fail = (why: string) => corrupt(`${where}: malformed PAX record at byte ${pos} of the extended header at offset ${at}: ${why}`, { offset: at, entry: where });
   while (pos < data.length) {
-    const fail = (why: string) => corrupt(`${where}: malformed PAX record at byte ${pos} of the extended header at offset ${at}: ${why}`, { offset: at, entry: where });
     // The usual length field, a few digits and a space, is read in place; anything else takes
     // the general path below, which also words the errors.
     let space = pos;
