@@ -9,7 +9,7 @@
 // Get-WcLayerContent ask for no digests; `tar/list` computes them unless told `digests: false`.
 // The streaming decoder (zlib, fzstd, crypto) loads only when that route is taken.
 
-import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, read, readSync } from 'node:fs';
 import { fromNodeError, WcError } from '../errors.js';
 import type { ListingItem, ListOptions } from '../formats/tar/listing.js';
 import type { DecodeResult } from '../formats/tar/decode.js';
@@ -38,6 +38,8 @@ export async function listLayerTarFile(
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new WcError('InvalidArgument', `${path} is a directory, not a tar file`, { path });
+    // A pipe or device (`tar ls <(zcat layer.tar.gz)`) has no size and no positions: read it as a stream.
+    if (!st.isFile()) return await (await streamingLister())(createReadStream('', { fd, autoClose: false, highWaterMark: 1 << 20 }), onItem, options);
     const sized: ListOptions = { ...options, inputSize: options.inputSize ?? st.size };
     if (options.digests === false) {
       const head = Buffer.alloc(4);

@@ -4,7 +4,7 @@
 // (The bad-input corpus and the fuzz run compare both routes too: bad-input.test.ts.)
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +127,24 @@ test('wclayer tar ls prints the same for a file (scanner) and for stdin (streami
   assert.match(a.stderr, /Corrupt: .*unexpected end of input/);
   assert.equal(a.stdout, b.stdout);
   assert.equal(a.stderr.replace(` (${cutFile})`, ''), b.stderr.replace(' (-)', ''));
+});
+
+test('a named pipe is listed as a stream (no size, no positions), the same as the file', async () => {
+  const tar = await sampleTar('child', 40, 100_000);
+  const file = join(dir, 'pipe-src.tar');
+  writeFileSync(file, tar);
+  const fifo = join(dir, 'layer.fifo');
+  const made = spawnSync('mkfifo', [fifo]);
+  assert.equal(made.status, 0, `mkfifo: ${made.stderr}`);
+  const writer = spawn('sh', ['-c', `cat "$0" > "$1"`, file, fifo]);
+  const written = new Promise((resolve) => writer.once('exit', resolve));
+  const fromPipe: ListingItem[] = [];
+  const fromFile: ListingItem[] = [];
+  await listLayerTarFile(fifo, (i) => void fromPipe.push(i), { digests: false });
+  await listLayerTarFile(file, (i) => void fromFile.push(i), { digests: false });
+  assert.equal(await written, 0);
+  assert.ok(fromFile.length > 40);
+  assert.deepEqual(fromPipe, fromFile);
 });
 
 test('cancelling the scanner: Cancelled, and nothing listed after the cancel', async () => {
