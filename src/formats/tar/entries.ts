@@ -21,7 +21,7 @@ export interface EntryOptions {
   validateOptions?: ValidateOptions;
 }
 
-/** Extra facts about where an entry came from, for listings (not part of the Entry model). */
+/** Extra facts about where an entry came from (not part of the Entry model); decodeLayerTar records them for its entries. */
 export interface EntrySource {
   offset: number;
   typeflag: number;
