@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { WcError, type ErrorCode } from '../../src/errors.js';
 import { TYPE, encodeHeader } from '../../src/formats/tar/header.js';
 import { decodeLayerTar } from '../../src/formats/tar/decode.js';
-import { END, chunked, decodeAll, encode, fuzzLong, goldenEntries, rawEntry, tarOf } from './helpers.js';
+import { detectCompression } from '../../src/formats/tar/magic.js';
+import { END, chunked, decodeAll, encode, fuzzLong, goldenEntries, listFast, listStreaming, rawEntry, tarOf } from './helpers.js';
 
 async function expectError(input: Buffer | Buffer[], code: ErrorCode | ErrorCode[], pattern: RegExp, label: string): Promise<void> {
   const codes = Array.isArray(code) ? code : [code];
@@ -17,6 +18,12 @@ async function expectError(input: Buffer | Buffer[], code: ErrorCode | ErrorCode
     assert.match(e.message, pattern, label);
     return true;
   }, label);
+  if (!Array.isArray(input) && detectCompression(input) === 'none') await expectSameListing(input, label);
+}
+
+/** A plain tar: the header scanner lists the same items and fails with the same error (code, message, offset) as the streaming decoder. */
+async function expectSameListing(tar: Buffer, label: string): Promise<void> {
+  assert.deepEqual(await listFast(tar), await listStreaming(tar), `${label}: scanner and streaming listings differ`);
 }
 
 function xHeader(data: Buffer | string, declared?: number): Buffer {
@@ -163,6 +170,7 @@ test('fuzz smoke: mutated tars end in a WcError or decode, never crash or hang',
           assert.ok(e instanceof WcError, `not a WcError: ${(e as Error)?.stack ?? e}`);
           assert.ok(['Corrupt', 'InvalidArgument', 'Unsupported'].includes(e.code), `${e.code}: ${e.message}`);
         }
+        if (detectCompression(input) === 'none') await expectSameListing(input, 'mutated tar');
       },
     ),
     { numRuns: fuzzLong ? 20000 : 400 },

@@ -103,3 +103,52 @@ export function goldenEntries(): Entry[] {
   ];
 }
 
+
+import { listPlainTar } from '../../src/formats/tar/listing-plain.js';
+import { listLayerTar } from '../../src/formats/tar/listing-stream.js';
+import type { ListingItem, ListOptions } from '../../src/formats/tar/listing.js';
+import type { SyncRandomAccessInput } from '../../src/formats/tar/scan.js';
+import { WcError } from '../../src/errors.js';
+
+/** A tar in memory as the header scanner's input (counting the bytes it reads). */
+export function memoryInput(buf: Buffer): SyncRandomAccessInput & { bytesRead: number } {
+  const input = {
+    size: buf.length,
+    bytesRead: 0,
+    readSync(b: Buffer, offset: number, length: number, position: number): number {
+      if (position >= buf.length) return 0;
+      const n = buf.copy(b, offset, position, Math.min(buf.length, position + length));
+      input.bytesRead += n;
+      return n;
+    },
+  };
+  return input;
+}
+
+/** What a listing produced: its items, then its result or the error that ended it. */
+export interface ListingOutcome {
+  items: ListingItem[];
+  result?: Record<string, unknown>;
+  error?: { code: string; message: string; data: Record<string, unknown> };
+}
+
+async function outcome(run: (onItem: (item: ListingItem) => void) => Promise<object>): Promise<ListingOutcome> {
+  const items: ListingItem[] = [];
+  try {
+    const result = await run((item) => void items.push(item));
+    return { items, result: { ...result } };
+  } catch (e) {
+    if (!(e instanceof WcError)) throw e;
+    return { items, error: { code: e.code, message: e.message, data: { ...e.data } } };
+  }
+}
+
+/** A plain tar listed by the header scanner (listing-plain.ts). */
+export function listFast(tar: Buffer, options: ListOptions = {}): Promise<ListingOutcome> {
+  return outcome((onItem) => listPlainTar(memoryInput(tar), onItem, options));
+}
+
+/** The same tar listed by the streaming decoder, fed in chunks of `chunk` bytes (no seeking). */
+export function listStreaming(tar: Buffer, options: ListOptions = {}, chunk = 64 * 1024): Promise<ListingOutcome> {
+  return outcome((onItem) => listLayerTar(chunked(tar, chunk), onItem, { digests: false, ...options }));
+}

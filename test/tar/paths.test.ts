@@ -4,8 +4,24 @@ import assert from 'node:assert/strict';
 import type { Entry } from '../../src/formats/entry.js';
 import { WcError } from '../../src/errors.js';
 import { checkLayerPath, layerPathProblem, validateEntries } from '../../src/formats/tar/paths.js';
+import { layerPathProblemByRule } from '../../src/formats/paths.js';
+import fc from 'fast-check';
 import { encodeLayerTarChunks } from '../../src/formats/tar/encode.js';
 import { bytes, info, iter } from './helpers.js';
+
+test('layer paths: the one-pass shortcut agrees with the rule-by-rule checks', () => {
+  const part = fc.oneof(
+    fc.constantFrom('', '.', '..', '...', 'a', 'Files', 'C:', 'x:y', 'a\\b', '\0', '\u0001', 'é', '*', ' ', 'n'.repeat(120)),
+    fc.string({ unit: fc.constantFrom('a', '.', '/', '\\', ':', '|', '\u001f', '\u0000', 'Z', ' ', '日'), maxLength: 8 }),
+  );
+  fc.assert(
+    fc.property(fc.array(part, { minLength: 1, maxLength: 6 }), fc.constantFrom(undefined, 40, 300), (parts, maxUnits) => {
+      const path = parts.join('/');
+      assert.equal(layerPathProblem(path, maxUnits), layerPathProblemByRule(path, maxUnits), JSON.stringify(path));
+    }),
+    { numRuns: 3000 },
+  );
+});
 
 test('layer paths: safe names pass, every escape is named', () => {
   for (const ok of ['Files', 'Files/Windows/System32/config/SAM', 'Hives/Software_Delta', 'Files/a b/ünïcödé/日本', 'Files/.wh..opq', 'Files/trailing.dot.', 'UtilityVM/Files/EFI']) {

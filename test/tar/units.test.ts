@@ -2,6 +2,7 @@
 // decoder's handling of whiteouts, ADS grouping, header-only sizes, odd typeflags and names.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   GO_ZERO_TIME_FILETIME, filetimeToIso, filetimeToPaxTime, filetimeToUnixNs, formatPaxTime, isoToFiletime, parsePaxTime, paxTimeToFiletime, unixNsToFiletime,
 } from '../../src/formats/backup/filetime.js';
@@ -45,6 +46,35 @@ test('PAX time strings both ways (7.2 #2)', () => {
   for (const bad of ['1.12a', 'x', '', '.5', '1.-5', '99999999999999999999']) {
     assert.throws(() => parsePaxTime(bad), (e: unknown) => e instanceof WcError && e.code === 'Corrupt', bad);
   }
+});
+
+test('paxTimeToFiletime (its short path and its cache) equals the general conversion for any time text', () => {
+  const digits = (min: number, max: number) => fc.stringMatching(new RegExp(`^[0-9]{${min},${max}}$`));
+  const text = fc.oneof(
+    fc.tuple(digits(1, 11), fc.option(digits(0, 12), { nil: undefined })).map(([s, f]) => (f === undefined ? s : `${s}.${f}`)),
+    fc.tuple(fc.constantFrom('', '-', '+'), digits(1, 19), digits(0, 10)).map(([sign, s, f]) => `${sign}${s}.${f}`),
+    fc.constantFrom('8999999999.9999999', '9000000000.1', '9000000001', '9223372036.854775807', '0.00000001'),
+  );
+  fc.assert(
+    fc.property(fc.array(text, { minLength: 1, maxLength: 4 }), (texts) => {
+      for (const t of [...texts, ...texts]) {
+        let expected: bigint | string;
+        try {
+          expected = unixNsToFiletime(parsePaxTime(t));
+        } catch (e) {
+          expected = (e as WcError).code;
+        }
+        let got: bigint | string;
+        try {
+          got = paxTimeToFiletime(t);
+        } catch (e) {
+          got = (e as WcError).code;
+        }
+        assert.equal(got, expected, t);
+      }
+    }),
+    { numRuns: 2000 },
+  );
 });
 
 test('FILETIME <-> ISO 8601 keeps 100 ns precision', () => {

@@ -38,7 +38,7 @@ const lsCommand: CommandModule<object, LsArgs> = {
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'The layer tar, or - for stdin' })
       .option('json', { type: 'boolean', default: false, describe: 'One JSON object per entry per line (attributes, times, streams, link targets)' })
-      .option('digests', { type: 'boolean', default: false, describe: 'Also compute and print the sha256 of the input and of the tar (diffID); to stderr with --json' })
+      .option('digests', { type: 'boolean', default: false, describe: 'Also compute and print the sha256 of the input and of the tar (diffID); to stderr with --json. This reads every byte: without it a plain .tar file is listed from its headers alone' })
       .example('$0 tar ls layer.tar.gz', 'kind, attributes, size, write time and name of every entry')
       .example('$0 tar ls --json layer.tar | jq .name', 'machine-readable listing')
       .example('cat layer.tar.zst | $0 tar ls -', 'list from stdin')
@@ -82,9 +82,9 @@ export async function runTarLs(args: LsArgs): Promise<void> {
     const { listLayerTarFile, attributeLetters } = await tarLib();
     const result = await listLayerTarFile(
       file,
-      async (item) => {
+      (item) => {
         buffered.push(`${args.json ? JSON.stringify(item) : tableRow(item, attributeLetters)}\n`);
-        if (buffered.length >= 512) await flush();
+        if (buffered.length >= 512) return flush(); // a promise only when there is output to wait for
       },
       // the table shows no descriptors: skip rendering them as SDDL
       { signal: controller.signal, digests: args.digests, ...(args.json ? {} : { renderSddl: undefined }) },

@@ -5,6 +5,11 @@ import { corrupt } from '../../errors.js';
 
 const EMPTY = Buffer.alloc(0);
 
+/** The input ended `got` bytes into an `n`-byte read of `what` that began at offset `start`. */
+export function endOfInput(start: number, what: string, got: number, n: number) {
+  return corrupt(`unexpected end of input at offset ${start} while reading ${what} (${got} of ${n} bytes)`, { offset: start });
+}
+
 /** A source that can move forward without reading (a file read by position). */
 export interface SkipAhead {
   /** Skips up to n bytes not yet read; returns how many it skipped (fewer at the end). */
@@ -70,7 +75,7 @@ export class ByteSource {
     while (got < n) {
       if (!(await this.fill())) {
         if (got === 0) return undefined;
-        throw corrupt(`unexpected end of input at offset ${start} while reading ${what} (${got} of ${n} bytes)`, { offset: start });
+        throw endOfInput(start, what, got, n);
       }
       const take = Math.min(n - got, this.chunk.length - this.pos);
       const part = this.chunk.subarray(this.pos, this.pos + take);
@@ -113,7 +118,7 @@ export class ByteSource {
   /** Finishes a skip of n bytes begun at offset `start` with `left` still to go, by reading. */
   async skipRemaining(n: number, left: number, start: number, what: string): Promise<void> {
     while (left > 0) {
-      if (!(await this.fill())) throw corrupt(`unexpected end of input at offset ${start} while reading ${what} (${n - left} of ${n} bytes)`, { offset: start });
+      if (!(await this.fill())) throw endOfInput(start, what, n - left, n);
       const take = Math.min(left, this.chunk.length - this.pos);
       this.pos += take;
       this.offset += take;

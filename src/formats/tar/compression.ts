@@ -10,14 +10,9 @@ import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { corrupt, isWcError } from '../../errors.js';
+import { detectCompression, type Compression } from './magic.js';
 
-export type Compression = 'none' | 'gzip' | 'zstd';
-
-export function detectCompression(head: Uint8Array): Compression {
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
-  return 'none';
-}
+export { detectCompression, type Compression } from './magic.js';
 
 export interface StreamStats {
   /** Absent when digests were not asked for. */

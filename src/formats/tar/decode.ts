@@ -31,29 +31,21 @@
 // until the next entry is requested; unread bytes are then skipped.
 
 import { Readable } from 'node:stream';
-import { corrupt, WcError } from '../../errors.js';
+import { WcError } from '../../errors.js';
 import { throwIfCancelled, type TaskOptions } from '../../task.js';
-import { FILE_ATTRIBUTE, type Entry, type ExtendedAttribute, type FileInfo, type LinkEntry } from '../entry.js';
-import { paxTimeToFiletime, unixNsToFiletime } from '../backup/filetime.js';
-import { encodeReparsePoint } from '../backup/reparse.js';
-import { sddlToSd } from '../backup/sddl.js';
+import type { Entry } from '../entry.js';
 import { ByteSource } from './byte-source.js';
 import { decompressInput, type Compression, type RandomAccessInput } from './compression.js';
-import { TYPE } from './header.js';
+import { EntrySequence, entrySource, recordToEntry, type EntryOptions } from './entries.js';
 import { TarReader, type TarRecord } from './reader.js';
-import { checkLayerPath, EntryValidator, type ValidateOptions } from './paths.js';
-import { KEY, WHITEOUT_PREFIX, compareUtf8 } from './windows.js';
 
-export interface DecodeOptions extends TaskOptions {
-  /** Converts a legacy `MSWINDOWS.sd` SDDL string to a self-relative security descriptor (default sddlToSd). */
-  sddlToSecurityDescriptor?: (sddl: string) => Uint8Array;
+export { entrySource, type EntrySource } from './entries.js';
+
+export interface DecodeOptions extends TaskOptions, EntryOptions {
   /** Size of the input in bytes, for progress percentages. */
   inputSize?: number;
   /** Compute the sha256 digests (default true); without them a plain tar file is read by position. */
   digests?: boolean;
-  /** Run the path-safety validator (paths.ts) over the entries (default true). */
-  validate?: boolean;
-  validateOptions?: ValidateOptions;
 }
 
 export interface DecodeResult {
@@ -72,13 +64,6 @@ export interface DecodedTar {
   /** Settles when the iteration has ended: the digests, or the error that ended it. */
   result: Promise<DecodeResult>;
 }
-
-/** Extra facts about where an entry came from, for listings (not part of the Entry model). */
-export interface EntrySource {
-  offset: number;
-  typeflag: number;
-}
-export const entrySource = new WeakMap<Entry, EntrySource>();
 
 const DATA_CHUNK = 256 * 1024;
 
@@ -106,27 +91,20 @@ export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8
     const state: DataState = { generation: 0, inflight: undefined };
     // Validation runs inside this loop (not as a wrapping stage) so its error is also the
     // result's rejection reason.
-    const validator = options.validate === false ? undefined : new EntryValidator(options.validateOptions);
+    const sequence = new EntrySequence(options);
+    const attach = (entry: { size: number; data?: Readable }, rec: TarRecord) => attachData(entry, reader, state, rec.name);
     let settled = false;
     try {
-      let group: string | undefined; // path of the last file/directory, for ADS grouping
       for (;;) {
         throwIfCancelled(options.signal, 'reading the tar');
         state.generation++;
         if (state.inflight) await state.inflight;
         const rec = await reader.next();
         if (!rec) break;
-        const entry = toEntry(rec, reader, state, options);
+        const entry = recordToEntry(rec, options, attach);
         if (!entry) continue;
-        if (entry.kind === 'file' || entry.kind === 'directory') group = entry.path;
-        else if (entry.kind === 'stream') {
-          if (group !== entry.path) {
-            // The reference would create a file with ':' in its name, which hcsshim rejects.
-            throw corrupt(`${rec.name}: alternate data stream does not follow its file '${entry.path}' (offset ${rec.offset})`, { entry: rec.name, offset: rec.offset });
-          }
-        } else group = undefined;
-        validator?.check(entry);
-        entriesDone++;
+        sequence.accept(entry, rec);
+        entriesDone = sequence.count;
         entrySource.set(entry, { offset: rec.offset, typeflag: rec.typeflag });
         yield entry;
       }
@@ -205,140 +183,3 @@ function attachData(entry: { size: number; data?: Readable }, reader: TarReader,
   });
 }
 
-function fail(rec: TarRecord, message: string): WcError {
-  return corrupt(`${rec.name}: ${message} (entry at offset ${rec.offset})`, { entry: rec.name, offset: rec.offset });
-}
-
-function splitName(name: string): { dir: string; base: string } {
-  const slash = name.lastIndexOf('/');
-  return slash < 0 ? { dir: '', base: name } : { dir: name.slice(0, slash + 1), base: name.slice(slash + 1) };
-}
-
-function toEntry(rec: TarRecord, reader: TarReader, state: DataState, options: DecodeOptions): Entry | undefined {
-  let name = rec.name;
-  while (name.startsWith('./')) name = name.slice(2);
-  let trailingSlash = false;
-  while (name.length > 1 && name.endsWith('/')) {
-    name = name.slice(0, -1);
-    trailingSlash = true;
-  }
-  if (name === '' || name === '.') return undefined; // the archive root itself
-  // `C:x` would otherwise read as stream `x` of a file `C`: name the real problem.
-  if (/^[A-Za-z]:/.test(name)) checkLayerPath(name);
-  const { dir, base } = splitName(name);
-  if (base.startsWith(WHITEOUT_PREFIX)) {
-    const target = base.slice(WHITEOUT_PREFIX.length);
-    if (target === '') throw fail(rec, 'whiteout without a name');
-    return { kind: 'whiteout', path: dir + target };
-  }
-  const t = rec.typeflag;
-  if (t === TYPE.LINK) {
-    let target = rec.linkname;
-    while (target.startsWith('./')) target = target.slice(2); // stripped like names, so `./` tars link up
-    if (target === '') throw fail(rec, 'hard link without a target');
-    const link: LinkEntry = { kind: 'link', path: name, target };
-    // PAX records on links are ignored by importers; kept so re-encoding is byte-identical.
-    if (rec.pax.has(KEY.fileattr) || rec.pax.has(KEY.creationtime)) link.info = fileInfo(rec, options);
-    return link;
-  }
-  const colon = base.indexOf(':');
-  const isRegular = t === TYPE.REG || t === TYPE.REG_OLD || t === TYPE.CONT;
-  if (colon >= 0 && isRegular && !trailingSlash) {
-    let stream = base.slice(colon + 1);
-    if (stream.endsWith(':$DATA')) stream = stream.slice(0, -':$DATA'.length);
-    if (stream === '' || stream.includes(':')) throw fail(rec, `stream types other than $DATA are not supported`);
-    const entry: Entry = { kind: 'stream', path: dir + base.slice(0, colon), name: stream, size: rec.size };
-    attachData(entry, reader, state, rec.name);
-    return entry;
-  }
-  const info = fileInfo(rec, options);
-  if (t === TYPE.DIR || (trailingSlash && (t === TYPE.REG || t === TYPE.REG_OLD))) {
-    return { kind: 'directory', path: name, info };
-  }
-  if (t === TYPE.SYMLINK) {
-    if (rec.linkname === '') throw fail(rec, 'symbolic link without a target');
-    info.reparseData = encodeReparsePoint(rec.linkname.replace(/\//g, '\\'), rec.pax.has(KEY.mountpoint));
-    if (info.attributes & FILE_ATTRIBUTE.DIRECTORY) return { kind: 'directory', path: name, info };
-    return { kind: 'file', path: name, info, size: 0 };
-  }
-  if (isRegular) {
-    const entry: Entry = { kind: 'file', path: name, info, size: rec.size };
-    attachData(entry, reader, state, rec.name);
-    return entry;
-  }
-  if (t === TYPE.CHAR || t === TYPE.BLOCK || t === TYPE.FIFO) return { kind: 'file', path: name, info, size: 0 };
-  throw new WcError('Unsupported', `${rec.name}: tar entry type '${String.fromCharCode(t)}' (0x${t.toString(16)}) is not supported (entry at offset ${rec.offset})`, {
-    entry: rec.name,
-    offset: rec.offset,
-  });
-}
-
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-// Layers repeat a few descriptors thousands of times: the last text that passed is not checked again.
-let lastValidBase64 = '';
-
-function base64Strict(rec: TarRecord, key: string, s: string): Uint8Array {
-  if (s !== lastValidBase64) {
-    if (s.length % 4 !== 0 || !BASE64.test(s)) throw fail(rec, `PAX record '${key}' is not valid base64`);
-    lastValidBase64 = s;
-  }
-  const b = Buffer.from(s, 'base64');
-  return new Uint8Array(b.buffer, b.byteOffset, b.length);
-}
-
-function paxTime(rec: TarRecord, key: string): bigint | undefined {
-  const v = rec.pax.get(key);
-  if (v === undefined) return undefined;
-  try {
-    return paxTimeToFiletime(v);
-  } catch {
-    throw fail(rec, `PAX record '${key}' is not a valid time: '${v.slice(0, 40)}'`);
-  }
-}
-
-function fileInfo(rec: TarRecord, options: DecodeOptions): FileInfo {
-  const lastWriteTime = paxTime(rec, 'mtime') ?? unixNsToFiletime(BigInt(rec.mtime) * 1_000_000_000n);
-  const attrText = rec.pax.get(KEY.fileattr);
-  let attributes: number;
-  if (attrText !== undefined) {
-    if (!/^[0-9]{1,10}$/.test(attrText) || Number(attrText) > 0xffffffff) throw fail(rec, `invalid MSWINDOWS.fileattr '${attrText.slice(0, 40)}'`);
-    attributes = Number(attrText);
-  } else {
-    attributes = rec.typeflag === TYPE.DIR ? FILE_ATTRIBUTE.DIRECTORY : 0;
-  }
-  const info: FileInfo = {
-    attributes,
-    creationTime: paxTime(rec, KEY.creationtime) ?? lastWriteTime,
-    lastAccessTime: paxTime(rec, 'atime') ?? lastWriteTime,
-    lastWriteTime,
-    changeTime: paxTime(rec, 'ctime') ?? lastWriteTime,
-  };
-  const rawsd = rec.pax.get(KEY.rawsd);
-  const sddl = rec.pax.get(KEY.sd);
-  if (rawsd !== undefined) {
-    const sd = base64Strict(rec, KEY.rawsd, rawsd);
-    if (sd.length > 0) info.securityDescriptor = sd;
-  } else if (sddl !== undefined) {
-    let sd: Uint8Array;
-    try {
-      sd = (options.sddlToSecurityDescriptor ?? sddlToSd)(sddl);
-    } catch (e) {
-      if (e instanceof WcError && e.code === 'InvalidArgument') throw fail(rec, `PAX record '${KEY.sd}' is not valid SDDL: ${e.message}`);
-      if (e instanceof WcError && e.code === 'Unsupported') {
-        throw new WcError('Unsupported', `${rec.name}: PAX record '${KEY.sd}': ${e.message} (entry at offset ${rec.offset})`, { entry: rec.name, offset: rec.offset });
-      }
-      throw e;
-    }
-    if (sd.length > 0) info.securityDescriptor = sd;
-  }
-  const eas: ExtendedAttribute[] = [];
-  const keys = [...rec.pax.keys()].filter((k) => k.startsWith(KEY.xattrPrefix)).sort(compareUtf8);
-  for (const k of keys) {
-    const eaName = k.slice(KEY.xattrPrefix.length);
-    if (eaName === '') throw fail(rec, `PAX record '${k}' has no extended attribute name`);
-    eas.push({ name: eaName, value: base64Strict(rec, k, rec.pax.get(k)!), flags: 0 });
-  }
-  if (eas.length) info.extendedAttributes = eas;
-  return info;
-}

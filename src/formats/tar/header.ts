@@ -176,6 +176,14 @@ function parseNumber(b: Buffer, off: number, size: number, field: string, at: nu
   return v;
 }
 
+/** The magic and version fields: 'ustar\0' '00' (POSIX), 'ustar ' ' \0' (GNU), else v7. Compared in place: one string less per header. */
+function formatOf(b: Buffer): 'ustar' | 'gnu' | 'v7' {
+  if (b[257] !== 0x75 || b[258] !== 0x73 || b[259] !== 0x74 || b[260] !== 0x61 || b[261] !== 0x72) return 'v7';
+  if (b[262] === 0 && b[263] === 0x30 && b[264] === 0x30) return 'ustar';
+  if (b[262] === 0x20 && b[263] === 0x20 && b[264] === 0) return 'gnu';
+  return 'v7';
+}
+
 /** Parses one header block; `at` is its offset in the uncompressed tar (for messages). */
 export function decodeHeader(b: Buffer, at: number): RawHeader {
   const stored = parseNumber(b, 148, 8, 'checksum', at);
@@ -190,8 +198,7 @@ export function decodeHeader(b: Buffer, at: number): RawHeader {
   if (stored !== unsigned && stored !== signed) {
     throw corrupt(`tar header at offset ${at}: bad checksum (stored ${stored}, computed ${unsigned})`, { offset: at });
   }
-  const magic = b.toString('latin1', 257, 265);
-  const format = magic === 'ustar\x0000' ? 'ustar' : magic === 'ustar  \x00' ? 'gnu' : 'v7';
+  const format = formatOf(b);
   let name = cString(b, 0, 100);
   if (format === 'ustar') {
     const prefix = cString(b, 345, 155);

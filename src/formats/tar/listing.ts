@@ -1,14 +1,16 @@
 // One plain JSON object per layer entry, for `tar/list`, `wclayer tar ls` and
 // Get-WcLayerContent. Alternate data streams are folded into their file's `streams`, so a
-// file object is held back until the next non-stream entry (one object at a time).
+// file object is held back until the next non-stream entry (one object at a time). Two readers
+// produce the entries: listing-stream.ts (any input, digests) and listing-plain.ts (a plain tar
+// file read by position); both fold them here, so they list the same items.
 
 import { WcError } from '../../errors.js';
 import type { Entry, FileInfo } from '../entry.js';
 import { FILE_ATTRIBUTE } from '../entry.js';
 import { filetimeToIso } from '../backup/filetime.js';
 import { decodeReparsePoint } from '../backup/reparse.js';
-import { decodeLayerTar, entrySource, type DecodeOptions, type DecodeResult } from './decode.js';
-import type { RandomAccessInput } from './compression.js';
+import type { DecodeOptions } from './decode.js';
+import { entrySource } from './entries.js';
 
 export type ListingKind = 'file' | 'directory' | 'symlink' | 'junction' | 'reparsePoint' | 'link' | 'whiteout';
 
@@ -48,16 +50,26 @@ export interface ListOptions extends DecodeOptions {
   renderSddl?: (sd: Uint8Array) => string;
 }
 
-function timesOf(info: FileInfo): Partial<ListingItem> {
-  return {
-    creationTime: safeIso(info.creationTime),
-    lastWriteTime: safeIso(info.lastWriteTime),
-    lastAccessTime: safeIso(info.lastAccessTime),
-    changeTime: safeIso(info.changeTime),
-    creationTimeRaw: info.creationTime.toString(),
-    lastWriteTimeRaw: info.lastWriteTime.toString(),
-  };
+/** Sets the item's times (in this key order, which JSON output keeps). */
+function setTimes(item: ListingItem, info: FileInfo): void {
+  item.creationTime = safeIso(info.creationTime);
+  item.lastWriteTime = safeIso(info.lastWriteTime);
+  item.lastAccessTime = safeIso(info.lastAccessTime);
+  item.changeTime = safeIso(info.changeTime);
+  item.creationTimeRaw = rawTime(info.creationTime);
+  item.lastWriteTimeRaw = rawTime(info.lastWriteTime);
 }
+
+/** Decimal text of a FILETIME; the last one is remembered (an entry's times are often equal). */
+function rawTime(ft: bigint): string {
+  if (ft !== lastRawInput) {
+    lastRawInput = ft;
+    lastRawOutput = ft.toString();
+  }
+  return lastRawOutput;
+}
+let lastRawInput = -1n;
+let lastRawOutput = '-1';
 
 function safeIso(ft: bigint): string | undefined {
   try {
@@ -87,10 +99,10 @@ function renderSddlCached(options: ListOptions, sd: Uint8Array, base64: string, 
   return sddl;
 }
 
-export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: ListOptions = {}, sddlCache?: SddlCache): ListingItem {
+/** The item for an entry; `offset` is where it starts in the tar (default: what the decoder recorded in entrySource). */
+export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: ListOptions = {}, sddlCache?: SddlCache, offset = entrySource.get(entry)?.offset): ListingItem {
   const item: ListingItem = { name: entry.path, kind: 'file', size: 0, attributes: 0, streams: [], extendedAttributes: [], isWhiteout: false };
-  const src = entrySource.get(entry);
-  if (src) item.offset = src.offset;
+  if (offset !== undefined) item.offset = offset;
   switch (entry.kind) {
     case 'whiteout':
       item.kind = 'whiteout';
@@ -99,7 +111,10 @@ export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: 
     case 'link':
       item.kind = 'link';
       item.linkTarget = entry.target;
-      if (entry.info) Object.assign(item, timesOf(entry.info), { attributes: entry.info.attributes });
+      if (entry.info) {
+        setTimes(item, entry.info);
+        item.attributes = entry.info.attributes;
+      }
       return item;
     case 'file':
     case 'directory': {
@@ -107,7 +122,7 @@ export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: 
       item.kind = entry.kind;
       item.size = entry.kind === 'file' ? entry.size : 0;
       item.attributes = info.attributes;
-      Object.assign(item, timesOf(info));
+      setTimes(item, info);
       if (info.securityDescriptor) {
         const sd = info.securityDescriptor;
         item.securityDescriptor = Buffer.from(sd.buffer, sd.byteOffset, sd.byteLength).toString('base64');
@@ -130,38 +145,42 @@ export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: 
 }
 
 /**
- * Decodes a layer tar and calls `onItem` once per entry (streams folded into their file).
- * Resolves with the digests once the whole input has been read.
+ * Lists the entries `next` returns (undefined at the end) through `onItem`, one item per entry
+ * with a file's streams folded into it; `offsetOf` tells where an entry starts in the tar. When
+ * reading fails, the item held back was read whole before the damage: it is still listed
+ * (unless the listing was cancelled), then the error thrown.
  */
-export async function listLayerTar(
-  input: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | RandomAccessInput,
+export async function listEntries(
+  next: () => Entry | undefined | Promise<Entry | undefined>,
+  offsetOf: (entry: Entry) => number | undefined,
   onItem: (item: ListingItem) => void | Promise<void>,
   options: ListOptions = {},
-): Promise<DecodeResult> {
-  const decoded = decodeLayerTar(input, options);
+): Promise<void> {
   const sddlCache: SddlCache = new Map();
   let pending: ListingItem | undefined;
-  try {
-    for await (const e of decoded.entries) {
-      if (e.kind === 'stream') {
-        // The decoder guarantees the stream follows its file, so `pending` is that file.
-        pending?.streams.push({ name: e.name, size: e.size });
-        continue;
-      }
-      const item = pending;
-      pending = undefined;
-      if (item) await onItem(item);
-      pending = listingItem(e, options, sddlCache);
+  for (;;) {
+    let e: Entry | undefined;
+    try {
+      const r = next();
+      e = r instanceof Promise ? await r : r;
+    } catch (err) {
+      if (pending && !(err instanceof WcError && err.code === 'Cancelled')) await onItem(pending);
+      throw err;
     }
-  } catch (e) {
-    // The held-back entry was read whole before the damage: still list it, then fail.
+    if (!e) break;
+    if (e.kind === 'stream') {
+      // The readers guarantee the stream follows its file, so `pending` is that file.
+      pending?.streams.push({ name: e.name, size: e.size });
+      continue;
+    }
     const item = pending;
-    pending = undefined;
-    if (item && !(e instanceof WcError && e.code === 'Cancelled')) await onItem(item);
-    throw e;
+    pending = listingItem(e, options, sddlCache, offsetOf(e));
+    if (item) {
+      const p = onItem(item);
+      if (p) await p;
+    }
   }
   if (pending) await onItem(pending);
-  return decoded.result;
 }
 
 const ATTRIBUTE_LETTERS: [number, string][] = [

@@ -32,7 +32,7 @@ export interface ValidateOptions {
 export class EntryValidator {
   private readonly seen = new Map<string, 'file' | 'directory'>();
   private lastMain: string | undefined; // the file or directory the next ADS may belong to
-  private streamsOfLast = new Set<string>();
+  private streamsOfLast: Set<string> | undefined; // made when the first stream comes: most files have none
 
   constructor(private readonly options: ValidateOptions = {}) {}
 
@@ -61,7 +61,7 @@ export class EntryValidator {
         } else {
           this.seen.set(k, e.kind);
           this.lastMain = e.path;
-          this.streamsOfLast = new Set();
+          this.streamsOfLast = undefined;
         }
         break;
       }
@@ -72,6 +72,7 @@ export class EntryValidator {
           throw new WcError('InvalidArgument', `alternate data stream '${e.path}:${e.name}' does not follow its file '${e.path}'`, { path: e.path });
         }
         const sk = key(e.name);
+        this.streamsOfLast ??= new Set();
         if (this.streamsOfLast.has(sk)) throw new WcError('InvalidArgument', `duplicate alternate data stream '${e.path}:${e.name}'`, { path: e.path });
         this.streamsOfLast.add(sk);
         break;

@@ -28,14 +28,22 @@ export function formatPaxRecords(records: Map<string, string>): Buffer {
 /** Parses a whole extended header; later duplicates win. `where` names the entry for messages. */
 export function parsePaxRecords(data: Buffer, where: string, at: number): Map<string, string> {
   const out = new Map<string, string>();
+  const hasNul = data.indexOf(0) >= 0; // without one, no record needs the NUL checks
   let pos = 0;
+  const fail = (why: string) => corrupt(`${where}: malformed PAX record at byte ${pos} of the extended header at offset ${at}: ${why}`, { offset: at, entry: where });
   while (pos < data.length) {
-    const space = data.indexOf(0x20, pos);
-    const fail = (why: string) => corrupt(`${where}: malformed PAX record at byte ${pos} of the extended header at offset ${at}: ${why}`, { offset: at, entry: where });
-    if (space < 0 || space - pos > 20) throw fail('no length field');
-    const lenText = data.toString('latin1', pos, space);
-    if (!/^[0-9]+$/.test(lenText)) throw fail(`length '${lenText}' is not a decimal number`);
-    const len = Number(lenText);
+    // The usual length field, a few digits and a space, is read in place; anything else takes
+    // the general path below, which also words the errors.
+    let space = pos;
+    let len = 0;
+    while (space < data.length && space - pos < 15 && data[space]! >= 0x30 && data[space]! <= 0x39) len = len * 10 + data[space++]! - 0x30;
+    if (space === pos || data[space] !== 0x20) {
+      space = data.indexOf(0x20, pos);
+      if (space < 0 || space - pos > 20) throw fail('no length field');
+      const lenText = data.toString('latin1', pos, space);
+      if (!/^[0-9]+$/.test(lenText)) throw fail(`length '${lenText}' is not a decimal number`);
+      len = Number(lenText);
+    }
     if (len < 5 || pos + len > data.length || len <= space - pos + 1) throw fail(`length ${len} does not fit the ${data.length - pos} bytes left`);
     const end = pos + len;
     if (data[end - 1] !== 0x0a) throw fail('record does not end in a newline');
@@ -43,7 +51,7 @@ export function parsePaxRecords(data: Buffer, where: string, at: number): Map<st
     if (eq < 0 || eq >= end - 1) throw fail("no '=' in the record");
     const key = data.toString('utf8', space + 1, eq);
     const value = data.toString('utf8', eq + 1, end - 1);
-    if (key === '' || key.includes('\0') || value.includes('\0')) throw fail('empty key or NUL in the record');
+    if (key === '' || (hasNul && (key.includes('\0') || value.includes('\0')))) throw fail('empty key or NUL in the record');
     out.set(key, value);
     pos = end;
   }
