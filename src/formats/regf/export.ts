@@ -7,8 +7,8 @@
 
 import { throwIfCancelled, type TaskOptions } from '../../task.js';
 import type { Hive, RegKey, RegValue } from './reader.js';
-import { toBase64 } from './names.js';
-import { decodeUtf16le } from '../backup/utf16.js';
+import { toBase64At } from './names.js';
+import { decodeUtf16le, decodeUtf16leAt } from '../backup/utf16.js';
 import { REG_BINARY, REG_DWORD, REG_DWORD_BIG_ENDIAN, REG_EXPAND_SZ, REG_LINK, REG_MULTI_SZ, REG_QWORD, REG_SZ, typeName } from './values.js';
 
 /** Text is handed on in chunks of about this many characters. */
@@ -20,8 +20,14 @@ const LAYER_NAMES = ['merge', 'tombstone', 'supersedeLocal', 'supersedeTree'];
 const TYPE_JSON: string[] = [];
 for (let t = 0; t <= REG_QWORD; t++) TYPE_JSON.push(`"${typeName(t)}"`);
 
+/** Types without a name ("0xffff0011"), made once each. */
+const otherTypeJson = new Map<number, string>();
+
 function typeJson(type: number): string {
-  return type < TYPE_JSON.length ? TYPE_JSON[type]! : `"${typeName(type)}"`;
+  if (type < TYPE_JSON.length) return TYPE_JSON[type]!;
+  let t = otherTypeJson.get(type);
+  if (t === undefined) otherTypeJson.set(type, (t = `"${typeName(type)}"`));
+  return t;
 }
 
 /**
@@ -46,17 +52,21 @@ function filetimeHalvesToUnixMs(hi: number, lo: number): number {
 const MAX_DATE_MS = 8_640_000_000_000_000;
 
 /** Key timestamps as JSON: filetimeToIso (ISO at ms precision, null out of range) and the raw decimal. */
-function timestampJson(ft: bigint): string {
-  const hi = Number(ft >> 32n);
-  const lo = Number(ft & 0xffffffffn);
+function timestampJson(hi: number, lo: number): string {
   const ms = filetimeHalvesToUnixMs(hi, lo);
-  const iso = ms >= -MAX_DATE_MS && ms <= MAX_DATE_MS ? `"${new Date(ms).toISOString()}"` : 'null';
-  return `"timestamp":${iso},"timestampRaw":"${u64Decimal(hi, lo)}"`;
+  // Keys written together share their millisecond: format it once.
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = ms >= -MAX_DATE_MS && ms <= MAX_DATE_MS ? `"${new Date(ms).toISOString()}"` : 'null';
+  }
+  return `"timestamp":${lastIso},"timestampRaw":"${u64Decimal(hi, lo)}"`;
 }
+let lastMs = NaN;
+let lastIso = '';
 
-/** JSON.stringify(keyJson(hive, key)) without its closing brace. */
-function keyJsonText(hive: Hive, key: RegKey): string {
-  let s = `{"path":${JSON.stringify(key.path)},"name":${JSON.stringify(key.name)},${timestampJson(key.timestamp)},"subkeyCount":${key.subkeyCount},"valueCount":${key.valueCount},"flags":${key.flags}`;
+/** JSON.stringify(keyJson(hive, key)) without its closing brace; the path and name come as JSON strings. */
+function keyJsonText(hive: Hive, key: RegKey, pathJson: string, nameJson: string): string {
+  let s = `{"path":${pathJson},"name":${nameJson},${timestampJson(key.timeHigh, key.timeLow)},"subkeyCount":${key.subkeyCount},"valueCount":${key.valueCount},"flags":${key.flags}`;
   const cls = hive.className(key);
   if (cls !== undefined) s += `,"className":${JSON.stringify(cls)}`;
   if (hive.layered && key.layerByte !== 0) s += `,"layer":"${LAYER_NAMES[key.layerSemantics]!}","inheritClass":${key.inheritClass}`;
@@ -90,8 +100,9 @@ function valueJsonText(hive: Hive, v: RegValue): string {
     const f = v.dataField;
     return `${head}4,"value":${type === REG_DWORD ? f : ((f & 0xff) << 24 | (f & 0xff00) << 8 | (f >>> 8) & 0xff00 | f >>> 24) >>> 0}}`;
   }
-  const data = hive.valueData(v);
-  const size = data.length;
+  const p = hive.valueDataAt(v);
+  const data = hive.current;
+  const size = v.tombstone ? 0 : v.size;
   let value: string | undefined;
   let exact = false;
   switch (type) {
@@ -99,7 +110,7 @@ function valueJsonText(hive: Hive, v: RegValue): string {
     case REG_EXPAND_SZ:
     case REG_LINK:
       if (size % 2 === 0) {
-        const all = decodeUtf16le(data);
+        const all = decodeUtf16leAt(data, p, p + size);
         const nul = all.indexOf('\0');
         const s = nul >= 0 ? all.slice(0, nul) : all;
         value = JSON.stringify(s);
@@ -108,7 +119,7 @@ function valueJsonText(hive: Hive, v: RegValue): string {
       break;
     case REG_MULTI_SZ:
       if (size % 2 === 0) {
-        const m = multiJson(decodeUtf16le(data));
+        const m = multiJson(decodeUtf16leAt(data, p, p + size));
         value = m.text;
         exact = size === 2 * m.units;
       }
@@ -116,16 +127,16 @@ function valueJsonText(hive: Hive, v: RegValue): string {
     case REG_DWORD:
     case REG_DWORD_BIG_ENDIAN:
       if (size === 4) {
-        const le = (data[0]! | data[1]! << 8 | data[2]! << 16 | data[3]! << 24) >>> 0;
-        const be = (data[3]! | data[2]! << 8 | data[1]! << 16 | data[0]! << 24) >>> 0;
+        const le = (data[p]! | data[p + 1]! << 8 | data[p + 2]! << 16 | data[p + 3]! << 24) >>> 0;
+        const be = (data[p + 3]! | data[p + 2]! << 8 | data[p + 1]! << 16 | data[p]! << 24) >>> 0;
         value = String(type === REG_DWORD ? le : be);
         exact = true;
       }
       break;
     case REG_QWORD:
       if (size === 8) {
-        const lo = (data[0]! | data[1]! << 8 | data[2]! << 16 | data[3]! << 24) >>> 0;
-        const hi = (data[4]! | data[5]! << 8 | data[6]! << 16 | data[7]! << 24) >>> 0;
+        const lo = (data[p]! | data[p + 1]! << 8 | data[p + 2]! << 16 | data[p + 3]! << 24) >>> 0;
+        const hi = (data[p + 4]! | data[p + 5]! << 8 | data[p + 6]! << 16 | data[p + 7]! << 24) >>> 0;
         value = `"${u64Decimal(hi, lo)}"`;
         exact = true;
       }
@@ -133,7 +144,7 @@ function valueJsonText(hive: Hive, v: RegValue): string {
   }
   let s = head + size;
   if (value !== undefined) s += `,"value":${value}`;
-  if (!exact) s += `,"data":"${toBase64(data)}"`;
+  if (!exact) s += `,"data":"${toBase64At(data, p, p + size)}"`;
   if (v.tombstone) s += ',"tombstone":true';
   return s + '}';
 }
@@ -147,8 +158,39 @@ export async function* exportJson(hive: Hive, from?: RegKey, options: TaskOption
   yield* exportJsonChunks(hive, from, options);
 }
 
-/** exportJson's chunks, synchronously (the walk reads cells synchronously). */
-export function* exportJsonChunks(hive: Hive, from?: RegKey, options: TaskOptions = {}): Generator<string> {
+/** exportJson's text in chunks of about 64 KiB, synchronously (the walk reads cells synchronously). */
+export function exportJsonChunks(hive: Hive, from?: RegKey, options: TaskOptions = {}): Generator<string> {
+  return exportJsonTo(hive, from, options, new StringChunks());
+}
+
+/**
+ * Where an export's text goes as it is made, key by key (a direct call, not a generator step
+ * per key); take() hands on a chunk once enough has gathered.
+ */
+export interface TextSink<T> {
+  add(text: string): void;
+  /** A chunk to hand on (with `end`, all that is left), or undefined while too little has gathered. */
+  take(end: boolean): T | undefined;
+}
+
+/** Joins texts into string chunks of about CHUNK characters. */
+class StringChunks implements TextSink<string> {
+  private chunk = '';
+
+  add(text: string): void {
+    this.chunk += text;
+  }
+
+  take(end: boolean): string | undefined {
+    if (this.chunk.length <= (end ? 0 : CHUNK)) return undefined;
+    const c = this.chunk;
+    this.chunk = '';
+    return c;
+  }
+}
+
+/** exportJson's text into a sink: the head, one text per key (with its values), the tail. */
+export function* exportJsonTo<T>(hive: Hive, from: RegKey | undefined, options: TaskOptions, sink: TextSink<T>): Generator<T> {
   const h = hive.header;
   const header = {
     majorVersion: h.majorVersion,
@@ -160,24 +202,34 @@ export function* exportJsonChunks(hive: Hive, from?: RegKey, options: TaskOption
     wasDirty: hive.wasDirty,
     logsReplayed: hive.replay?.entriesApplied ?? 0,
   };
-  yield `{"format":"wclayer-hive-export","version":1,"header":${JSON.stringify(header)},"keys":[`;
+  sink.add(`{"format":"wclayer-hive-export","version":1,"header":${JSON.stringify(header)},"keys":[`);
   let n = 0;
-  let chunk = '';
-  for (const { key } of hive.walk(from)) {
+  // The JSON text of each path without its quotes, by depth: a key's is its parent's, an escaped
+  // backslash and its own name's (JSON escapes character by character, so the parts add up).
+  const pathBodies: string[] = [];
+  for (const { key, depth } of hive.walk(from)) {
     if (++n % 512 === 0) {
       throwIfCancelled(options.signal, 'exporting the hive');
       options.onProgress?.({ entriesDone: n, message: key.path });
     }
-    chunk += (n === 1 ? '\n' : ',\n') + keyJsonText(hive, key) + ',"values":[';
-    const values = hive.values(key);
-    for (let i = 0; i < values.length; i++) chunk += (i === 0 ? '' : ',') + valueJsonText(hive, values[i]!);
-    chunk += ']}';
-    if (chunk.length > CHUNK) {
-      yield chunk;
-      chunk = '';
+    const nameJson = JSON.stringify(key.name);
+    let body: string;
+    if (depth === 0) body = JSON.stringify(key.path).slice(1, -1);
+    else {
+      const parent = pathBodies[depth - 1]!;
+      body = parent === '' ? nameJson.slice(1, -1) : `${parent}\\\\${nameJson.slice(1, -1)}`;
     }
+    pathBodies[depth] = body;
+    let text = (n === 1 ? '\n' : ',\n') + keyJsonText(hive, key, `"${body}"`, nameJson) + ',"values":[';
+    const values = hive.values(key);
+    for (let i = 0; i < values.length; i++) text += (i === 0 ? '' : ',') + valueJsonText(hive, values[i]!);
+    sink.add(text + ']}');
+    const chunk = sink.take(false);
+    if (chunk !== undefined) yield chunk;
   }
-  yield chunk + '\n]}\n';
+  sink.add('\n]}\n');
+  const chunk = sink.take(true);
+  if (chunk !== undefined) yield chunk;
 }
 
 /** regedit's quoting inside "…": backslash and double quote escaped. */
@@ -239,27 +291,30 @@ export async function* exportReg(hive: Hive, from?: RegKey, options: RegExportOp
   yield* exportRegChunks(hive, from, options);
 }
 
-/** exportReg's chunks, synchronously. */
-export function* exportRegChunks(hive: Hive, from?: RegKey, options: RegExportOptions = {}): Generator<string> {
+/** exportReg's text in chunks of about 64 KiB, synchronously. */
+export function exportRegChunks(hive: Hive, from?: RegKey, options: RegExportOptions = {}): Generator<string> {
+  return exportRegTo(hive, from, options, new StringChunks());
+}
+
+/** exportReg's text into a sink: the head line, then one text per key with its values. */
+export function* exportRegTo<T>(hive: Hive, from: RegKey | undefined, options: RegExportOptions, sink: TextSink<T>): Generator<T> {
   const prefix = options.prefix ?? 'HKEY_LOCAL_MACHINE\\HIVE';
-  yield 'Windows Registry Editor Version 5.00\r\n\r\n';
+  sink.add('Windows Registry Editor Version 5.00\r\n\r\n');
   let n = 0;
-  let chunk = '';
   for (const { key } of hive.walk(from)) {
     if (++n % 512 === 0) {
       throwIfCancelled(options.signal, 'exporting the hive');
       options.onProgress?.({ entriesDone: n, message: key.path });
     }
-    chunk += `[${prefix}${key.path ? '\\' + key.path : ''}]\r\n`;
+    let text = `[${prefix}${key.path ? '\\' + key.path : ''}]\r\n`;
     for (const v of hive.values(key)) {
       if (v.tombstone) continue;
-      chunk += regValueLine(v.name, v.type, hive.valueData(v)) + '\r\n';
+      text += regValueLine(v.name, v.type, hive.valueData(v)) + '\r\n';
     }
-    chunk += '\r\n';
-    if (chunk.length > CHUNK) {
-      yield chunk;
-      chunk = '';
-    }
+    sink.add(text + '\r\n');
+    const chunk = sink.take(false);
+    if (chunk !== undefined) yield chunk;
   }
-  yield chunk;
+  const chunk = sink.take(true);
+  if (chunk !== undefined) yield chunk;
 }
