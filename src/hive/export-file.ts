@@ -4,7 +4,6 @@
 
 import type { Writable } from 'node:stream';
 import { exportJsonTo, exportRegTo, type TextSink } from '../formats/regf/export.js';
-import { requireKey } from '../formats/regf/query.js';
 import type { Hive, RegKey } from '../formats/regf/reader.js';
 import { withHiveFile, type OpenHiveFileOptions } from './files.js';
 import { writeFileAtomic } from '../fs/stage.js';
@@ -30,6 +29,11 @@ function exportBuffers(hive: Hive, from: RegKey, options: ExportOptions): Genera
   if ((options.format ?? 'json') === 'json') return exportJsonTo(hive, from, task, sink);
   if (encoding === 'utf16le') sink.add('\ufeff');
   return exportRegTo(hive, from, { ...task, ...(options.prefix !== undefined ? { prefix: options.prefix } : {}) }, sink);
+}
+
+/** The key to export from; query.ts (and what it loads) only for the NotFound error of a missing one. */
+async function startKey(hive: Hive, path: string): Promise<RegKey> {
+  return hive.key(path) ?? (await import('../formats/regf/query.js')).requireKey(hive, path);
 }
 
 function textEncoding(options: ExportOptions): 'utf8' | 'utf16le' {
@@ -93,7 +97,7 @@ class EncodedChunks implements TextSink<Uint8Array> {
 export async function exportHiveFile(path: string, output: string, options: ExportOptions = {}): Promise<{ output: string; bytes: number; format: string }> {
   const format = options.format ?? 'json';
   return withHiveFile(path, options, async (hive) => {
-    const from = await requireKey(hive, options.key ?? '');
+    const from = await startKey(hive, options.key ?? '');
     const bytes = await writeFileAtomic(output, exportBuffers(hive, from, options), { overwrite: options.overwrite ?? false });
     return { output, bytes, format };
   });
@@ -103,7 +107,7 @@ export async function exportHiveFile(path: string, output: string, options: Expo
 export async function exportHiveToStream(path: string, out: Writable, options: ExportOptions = {}): Promise<{ bytes: number; format: string }> {
   const format = options.format ?? 'json';
   return withHiveFile(path, options, async (hive) => {
-    const from = await requireKey(hive, options.key ?? '');
+    const from = await startKey(hive, options.key ?? '');
     let bytes = 0;
     for (const b of exportBuffers(hive, from, options)) {
       bytes += b.length;

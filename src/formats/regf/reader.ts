@@ -9,7 +9,7 @@
 
 import { corrupt, WcError } from '../../errors.js';
 import { BINS_START, checkPrimaryHeader, HIVE_FLAG_LAYERED, NIL, parseBaseBlock, type BaseBlock } from './baseblock.js';
-import { replayLogs, type ReplayResult } from './log-replay.js';
+import type { ReplayResult } from './log-replay.js';
 import { decodeLatin1At, lhHash, namesEqual } from './names.js';
 import { decodeUtf16le as decodeUtf16, decodeUtf16leAt } from '../backup/utf16.js';
 import { bufferReadAt, isBufferReadAt, readAll, type ReadAt } from './readat.js';
@@ -182,6 +182,8 @@ export class Hive {
     if (dirty && options.logs && options.logs.length > 0) {
       const primary = await readAll(src);
       const logs = await Promise.all(options.logs.map((l) => readAll(l)));
+      // Loaded only for a dirty hive with logs: most opens never need it.
+      const { replayLogs } = await import('./log-replay.js');
       replay = replayLogs(primary, logs);
       src = bufferReadAt(replay.image);
       header = parseBaseBlock(replay.image);
