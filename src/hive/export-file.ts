@@ -50,10 +50,13 @@ const proto = Buffer.prototype as unknown as Record<string, EncodeInto | undefin
 /**
  * Encodes texts straight into 1 MiB buffers as they come (no long string is built, so the
  * garbage collector has little to keep alive); a buffer is handed on when the next text does
- * not fit. A text larger than a buffer becomes a buffer of its own.
+ * not fit. A text larger than a buffer becomes a buffer of its own. Two buffers take turns
+ * (fresh memory costs a page fault per 4 KiB), so a chunk is valid only until the consumer asks
+ * for the next one: consumers write each chunk out completely first.
  */
 class EncodedChunks implements TextSink<Uint8Array> {
   private buf = Buffer.allocUnsafe(OUT_CHUNK);
+  private spare = Buffer.allocUnsafe(OUT_CHUNK);
   private used = 0;
   private readonly ready: Uint8Array[] = [];
   private readonly perChar: number;
@@ -80,7 +83,7 @@ class EncodedChunks implements TextSink<Uint8Array> {
   private flush(): void {
     if (this.used === 0) return;
     this.ready.push(this.buf.subarray(0, this.used));
-    this.buf = Buffer.allocUnsafe(OUT_CHUNK);
+    [this.buf, this.spare] = [this.spare, this.buf];
     this.used = 0;
   }
 
@@ -103,7 +106,7 @@ export async function exportHiveFile(path: string, output: string, options: Expo
   });
 }
 
-/** The same export written to a stream (the CLI's `-` for stdout), with back-pressure. */
+/** The same export written to a stream (the CLI's `-` for stdout), one chunk at a time. */
 export async function exportHiveToStream(path: string, out: Writable, options: ExportOptions = {}): Promise<{ bytes: number; format: string }> {
   const format = options.format ?? 'json';
   return withHiveFile(path, options, async (hive) => {
@@ -111,7 +114,8 @@ export async function exportHiveToStream(path: string, out: Writable, options: E
     let bytes = 0;
     for (const b of exportBuffers(hive, from, options)) {
       bytes += b.length;
-      if (!out.write(b)) await new Promise((resolve) => out.once('drain', resolve));
+      // Wait until the stream is done with the chunk: its buffer is reused.
+      await new Promise<void>((resolve, reject) => out.write(b, (e) => (e ? reject(e) : resolve())));
     }
     return { bytes, format };
   });

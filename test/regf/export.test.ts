@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Hive, type RegKey } from '../../src/formats/regf/reader.js';
-import { exportJson, exportReg, u64Decimal } from '../../src/formats/regf/export.js';
+import { exportJson, exportReg, isoFromUnixMs, u64Decimal } from '../../src/formats/regf/export.js';
 import { keyJson, valueJson, filetimeToIso } from '../../src/formats/regf/query.js';
 import { decodeString, encodeString, REG_BINARY, REG_DWORD, REG_SZ } from '../../src/formats/regf/values.js';
 import { openFileReadAt } from '../../src/hive/file-readat.js';
@@ -145,6 +145,14 @@ test('u64Decimal gives every 64-bit value exactly', () => {
   const check = (hi: number, lo: number) => assert.equal(u64Decimal(hi, lo), ((BigInt(hi) << 32n) | BigInt(lo)).toString());
   for (const [hi, lo] of [[0, 0], [0, 1], [0, 0xffffffff], [1, 0], [0xffffffff, 0xffffffff], [30656020, 407004968], [0x1d3c9a4, 0xd4e8f600]] as const) check(hi, lo);
   fc.assert(fc.property(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }), check), { numRuns: process.env.WCLAYER_FUZZ === 'long' ? 200000 : 2000 });
+});
+
+test('isoFromUnixMs is Date.toISOString for every millisecond a FILETIME can name', () => {
+  const check = (ms: number) => assert.equal(isoFromUnixMs(ms), new Date(ms).toISOString());
+  // 1601 (FILETIME 0), 1970, leap days, 1999-12-31, 2000-02-29, 2100-03-01, 9999/10000, the FILETIME maximum.
+  for (const ms of [-11644473600000, -1, 0, 951782400000, 951868799999, 946684799999, 4107542400000, 253402300799999, 253402300800000, 1833029933770955]) check(ms);
+  fc.assert(fc.property(fc.integer({ min: -11644473600000, max: 1833029933770955 }), check), { numRuns: process.env.WCLAYER_FUZZ === 'long' ? 500000 : 5000 });
+  fc.assert(fc.property(fc.integer({ min: -11644473600000, max: 4102444800000 }), check), { numRuns: process.env.WCLAYER_FUZZ === 'long' ? 500000 : 5000 });
 });
 
 test('key timestamps in the JSON export match filetimeToIso for any FILETIME', async () => {

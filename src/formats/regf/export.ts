@@ -51,13 +51,45 @@ function filetimeHalvesToUnixMs(hi: number, lo: number): number {
 
 const MAX_DATE_MS = 8_640_000_000_000_000;
 
+const DIGITS2: string[] = [];
+for (let i = 0; i < 100; i++) DIGITS2.push(String(i).padStart(2, '0'));
+
+/**
+ * new Date(ms).toISOString() without a Date (a key's time is formatted for every key): the
+ * civil date from the day count (the proleptic Gregorian calendar, as Date uses), for years
+ * 0000-9999; other years go through Date, whose form for them is ±YYYYYY.
+ */
+export function isoFromUnixMs(ms: number): string {
+  const days = Math.floor(ms / 86400000);
+  let t = ms - days * 86400000;
+  const hour = Math.floor(t / 3600000);
+  t -= hour * 3600000;
+  const minute = Math.floor(t / 60000);
+  t -= minute * 60000;
+  const second = Math.floor(t / 1000);
+  const milli = t - second * 1000;
+  // Days since 0000-03-01 in 400-year eras of 146097 days; March-based months put the leap day last.
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 0 || year > 9999) return new Date(ms).toISOString();
+  const m3 = milli < 10 ? '00' + milli : milli < 100 ? '0' + milli : String(milli);
+  return `${DIGITS2[Math.floor(year / 100)]}${DIGITS2[year % 100]}-${DIGITS2[month]}-${DIGITS2[day]}T${DIGITS2[hour]}:${DIGITS2[minute]}:${DIGITS2[second]}.${m3}Z`;
+}
+
 /** Key timestamps as JSON: filetimeToIso (ISO at ms precision, null out of range) and the raw decimal. */
 function timestampJson(hi: number, lo: number): string {
   const ms = filetimeHalvesToUnixMs(hi, lo);
   // Keys written together share their millisecond: format it once.
   if (ms !== lastMs) {
     lastMs = ms;
-    lastIso = ms >= -MAX_DATE_MS && ms <= MAX_DATE_MS ? `"${new Date(ms).toISOString()}"` : 'null';
+    lastIso = ms >= -MAX_DATE_MS && ms <= MAX_DATE_MS ? `"${isoFromUnixMs(ms)}"` : 'null';
   }
   return `"timestamp":${lastIso},"timestampRaw":"${u64Decimal(hi, lo)}"`;
 }
