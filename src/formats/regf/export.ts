@@ -7,7 +7,7 @@
 
 import { throwIfCancelled, type TaskOptions } from '../../task.js';
 import type { Hive, RegKey, RegValue } from './reader.js';
-import { toBase64At } from './names.js';
+import { decodeLatin1At, toBase64At } from './names.js';
 import { decodeUtf16le, decodeUtf16leAt } from '../backup/utf16.js';
 import { REG_BINARY, REG_DWORD, REG_DWORD_BIG_ENDIAN, REG_EXPAND_SZ, REG_LINK, REG_MULTI_SZ, REG_QWORD, REG_SZ, typeName } from './values.js';
 
@@ -270,27 +270,40 @@ function regQuote(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 }
 
-const HEX_PAIRS: string[] = [];
-for (let i = 0; i < 256; i++) HEX_PAIRS.push(i.toString(16).padStart(2, '0'));
+const HEX_DIGITS = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]; // 0-9a-f
+let hexScratch = new Uint8Array(1 << 16);
 
-/** hex bytes in regedit's layout: comma separated, lines continued with "\" at about 80 columns. */
+/**
+ * hex bytes in regedit's layout: comma separated, lines continued with "\" at about 80 columns.
+ * The text is laid out as bytes in a scratch buffer and made a string once (a string append
+ * per byte made the .reg export of binary-heavy hives slow).
+ */
 function regHex(prefix: string, data: Uint8Array): string {
-  let out = prefix;
+  // At most 3 characters per byte plus a 5-character line break per byte.
+  if (hexScratch.length < data.length * 8) hexScratch = new Uint8Array(data.length * 8);
+  const out = hexScratch;
+  let n = 0;
   let line = prefix.length;
   const last = data.length - 1;
   for (let i = 0; i <= last; i++) {
-    out += HEX_PAIRS[data[i]!]!;
+    const b = data[i]!;
+    out[n++] = HEX_DIGITS[b >> 4]!;
+    out[n++] = HEX_DIGITS[b & 15]!;
     line += 2;
     if (i < last) {
-      out += ',';
+      out[n++] = 0x2c; // ,
       line++;
       if (line > 76) {
-        out += '\\\r\n  ';
+        out[n++] = 0x5c; // \
+        out[n++] = 0x0d;
+        out[n++] = 0x0a;
+        out[n++] = 0x20;
+        out[n++] = 0x20;
         line = 2;
       }
     }
   }
-  return out;
+  return prefix + decodeLatin1At(out, 0, n);
 }
 
 /** Whether REG_SZ data is exactly one string and its terminating NUL (so "…" gives the bytes back). */
