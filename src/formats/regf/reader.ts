@@ -599,7 +599,9 @@ export class Hive {
    */
   *walk(from?: RegKey): Generator<{ key: RegKey; depth: number }> {
     const start = from ?? (this.root());
-    const seen = new Set<number>([start.offset]);
+    // One bit per possible cell (offsets are multiples of 4 inside the bins): no set to grow.
+    const seen = new Uint8Array((this.header.binsSize >>> 5) + 1);
+    seen[start.offset >>> 5] |= 1 << ((start.offset >>> 2) & 7);
     const stack: { key: RegKey; depth: number }[] = [{ key: start, depth: 0 }];
     while (stack.length) {
       const item = stack.pop()!;
@@ -608,8 +610,9 @@ export class Hive {
       if (item.depth >= MAX_DEPTH) throw this.fail('key node', item.key.offset, item.key.path, `keys nest deeper than ${MAX_DEPTH} levels`);
       const children = this.subkeys(item.key);
       for (const c of children) {
-        if (seen.has(c.offset)) throw this.fail('key node', c.offset, item.key.path, 'key is listed twice (cycle in the subkey lists)');
-        seen.add(c.offset);
+        const bit = 1 << ((c.offset >>> 2) & 7);
+        if (seen[c.offset >>> 5]! & bit) throw this.fail('key node', c.offset, item.key.path, 'key is listed twice (cycle in the subkey lists)');
+        seen[c.offset >>> 5]! |= bit;
       }
       for (let i = children.length - 1; i >= 0; i--) stack.push({ key: children[i]!, depth: item.depth + 1 });
     }
