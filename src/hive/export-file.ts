@@ -6,7 +6,6 @@ import type { Writable } from 'node:stream';
 import { exportJsonTo, exportRegTo, type TextSink } from '../formats/regf/export.js';
 import type { Hive, RegKey } from '../formats/regf/reader.js';
 import { withHiveFile, type OpenHiveFileOptions } from './files.js';
-import { writeFileAtomic } from '../fs/stage.js';
 import type { TaskOptions } from '../task.js';
 
 export interface ExportOptions extends OpenHiveFileOptions, TaskOptions {
@@ -101,6 +100,8 @@ export async function exportHiveFile(path: string, output: string, options: Expo
   const format = options.format ?? 'json';
   return withHiveFile(path, options, async (hive) => {
     const from = await startKey(hive, options.key ?? '');
+    // Loaded here: staging (and the crypto module it names files with) is not needed for stdout.
+    const { writeFileAtomic } = await import('../fs/stage.js');
     const bytes = await writeFileAtomic(output, exportBuffers(hive, from, options), { overwrite: options.overwrite ?? false });
     return { output, bytes, format };
   });
