@@ -1,21 +1,25 @@
 // The text exports against their definitions, over every hive of the corpus: the JSON export is
 // JSON.stringify of keyJson/valueJson (the object model the RPC methods return) key by key, and
 // the .reg export is what regedit's rules give value by value (written here the plain way: decode,
-// re-encode, compare; one toString(16) per byte). Both through a buffer source and through a file
-// source with a tiny block cache for all but the two largest hives (cells read across block edges and after eviction). Plus the
-// `wclayer hive export` route that skips yargs.
+// re-encode, compare; one toString(16) per byte). Both through a buffer source and, for all but
+// the two largest hives, a file source with a tiny block cache (cells read across block edges and
+// after eviction). Plus the `wclayer hive export` route that skips yargs, and the file and stream
+// writers' chunking.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { Hive, type RegKey } from '../../src/formats/regf/reader.js';
 import { exportJson, exportReg, isoFromUnixMs, u64Decimal } from '../../src/formats/regf/export.js';
 import { keyJson, valueJson, filetimeToIso } from '../../src/formats/regf/query.js';
 import { decodeString, encodeString, REG_BINARY, REG_DWORD, REG_SZ } from '../../src/formats/regf/values.js';
 import { openFileReadAt } from '../../src/hive/file-readat.js';
+import { exportHiveFile, exportHiveToStream } from '../../src/hive/export-file.js';
+import { writeHive } from '../../src/formats/regf/writer.js';
 import { plainHiveExportArgs } from '../../src/cli/commands/hive.js';
 import { cliPath } from '../helpers/paths.js';
 import { corpusBytes, corpusFile, PRIMARY_HIVES, tempDir } from './corpus.js';
@@ -217,4 +221,39 @@ test('cli: `hive export` to a file and to stdout (-) write the same bytes; bad o
   const missing = run(hive, '-', '--key', 'No\\Such\\Key');
   assert.equal(missing.status, 1);
   assert.match(String(missing.stderr), /NotFound/);
+});
+
+test('file and stream exports carry texts larger than an output buffer, and chunks that fill buffers exactly as the text export', async () => {
+  // A 1 MiB binary value (1.4 M characters of base64: more than a 1 MiB buffer holds) between
+  // many small keys, and a 600 KiB string; UTF-8 and UTF-16LE output.
+  const big = new Uint8Array(1 << 20).map((_, i) => (i * 7) & 0xff);
+  const keys = Array.from({ length: 3000 }, (_, i) => ({ name: `Key${i}`, values: [{ name: 'v', data: `value ${i} ${'x'.repeat(i % 300)}` }] }));
+  const bytes = writeHive({ name: 'ROOT', subkeys: [...keys.slice(0, 1500), { name: 'Big', values: [{ name: 'bin', type: 'REG_BINARY', data: big }, { name: 's', data: 'é'.repeat(300000) }] }, ...keys.slice(1500)] });
+  const file = join(tempDir(), 'big-value-hive');
+  writeFileSync(file, bytes);
+  const hive = await Hive.fromBytes(bytes);
+  const json = await text(exportJson(hive));
+  const reg = await text(exportReg(hive));
+  const collect = async (options: Parameters<typeof exportHiveToStream>[2]): Promise<Buffer> => {
+    const parts: Buffer[] = [];
+    // The sink reads each chunk only later, just before it says the write is done: the exporter
+    // must not refill a buffer before then.
+    const sink = new Writable({
+      write(chunk: Buffer, _e, cb) {
+        setImmediate(() => {
+          parts.push(Buffer.from(chunk));
+          cb();
+        });
+      },
+    });
+    await exportHiveToStream(file, sink, options);
+    return Buffer.concat(parts);
+  };
+  assert.ok((await collect({})).equals(Buffer.from(json, 'utf8')));
+  assert.ok((await collect({ format: 'reg' })).equals(Buffer.from('\ufeff' + reg, 'utf16le')));
+  assert.ok((await collect({ format: 'reg', encoding: 'utf8' })).equals(Buffer.from(reg, 'utf8')));
+  const out = join(tempDir(), 'big-value.json');
+  const r = await exportHiveFile(file, out, {});
+  assert.equal(r.bytes, Buffer.byteLength(json));
+  assert.ok(readFileSync(out).equals(Buffer.from(json, 'utf8')));
 });
