@@ -5,7 +5,7 @@
 import { isWcError } from '../errors.js';
 
 // Command groups load when a command needs them: `serve --stdio` (the backend's cold start) and a
-// plain `tar ls` (listing speed) load neither yargs nor the other groups' libraries.
+// plain `tar ls` or `hive export` (their speed) load neither yargs nor the other groups' libraries.
 async function loadCommands() {
   const [layer, tar, hive, cim, sd, serve, version] = await Promise.all([
     import('./commands/layer.js'),
@@ -29,6 +29,11 @@ export async function main(argv: string[]): Promise<void> {
     const { plainTarLsArgs, runTarLs } = await import('./commands/tar.js');
     const ls = plainTarLsArgs(argv);
     if (ls) return runTarLs(ls);
+  }
+  if (argv[0] === 'hive') {
+    const { plainHiveExportArgs, runHiveExport } = await import('./commands/hive.js');
+    const exp = plainHiveExportArgs(argv);
+    if (exp) return runHiveExport(exp);
   }
   const commands = await loadCommands();
   const { default: yargs } = await import('yargs');

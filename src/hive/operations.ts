@@ -2,7 +2,6 @@
 // value lookup, export to a file, merge to a file, OS version of a SOFTWARE hive.
 
 import { WcError } from '../errors.js';
-import { exportJson, exportReg } from '../formats/regf/export.js';
 import { mergeHives } from '../formats/regf/merge.js';
 import { filetimeToIso, keyJson, readOsVersion, requireKey, requireValue, valueJson, type KeyJson, type OsVersionInfo, type ValueJson } from '../formats/regf/query.js';
 import { validateHive } from '../formats/regf/validate.js';
@@ -109,38 +108,7 @@ export async function getValue(path: string, key: string, name: string, options:
   return withHiveFile(path, options, async (hive) => ({ key, ...(await valueJson(hive, await requireValue(hive, key, name))) }));
 }
 
-export interface ExportOptions extends OpenHiveFileOptions, TaskOptions {
-  format?: 'json' | 'reg';
-  key?: string;
-  /** .reg only: what the root is called, e.g. HKEY_LOCAL_MACHINE\SYSTEM. */
-  prefix?: string;
-  /** .reg only: 'utf16le' (regedit's own, with BOM; default) or 'utf8'. */
-  encoding?: 'utf16le' | 'utf8';
-  overwrite?: boolean;
-}
-
-export async function exportHiveFile(path: string, output: string, options: ExportOptions = {}): Promise<{ output: string; bytes: number; format: string }> {
-  const format = options.format ?? 'json';
-  return withHiveFile(path, options, async (hive) => {
-    const from = await requireKey(hive, options.key ?? '');
-    const task: TaskOptions = {};
-    if (options.signal) task.signal = options.signal;
-    if (options.onProgress) task.onProgress = options.onProgress;
-    let bytes: number;
-    if (format === 'reg') {
-      const encoding = options.encoding ?? 'utf16le';
-      const regOpts = { ...task, ...(options.prefix !== undefined ? { prefix: options.prefix } : {}) };
-      const withBom = async function* (): AsyncGenerator<string> {
-        if (encoding === 'utf16le') yield '\ufeff';
-        yield* exportReg(hive, from, regOpts);
-      };
-      bytes = await writeFileAtomic(output, withBom(), { overwrite: options.overwrite ?? false, encoding });
-    } else {
-      bytes = await writeFileAtomic(output, exportJson(hive, from, task), { overwrite: options.overwrite ?? false });
-    }
-    return { output, bytes, format };
-  });
-}
+export { exportHiveFile, exportHiveToStream, type ExportOptions } from './export-file.js';
 
 export interface MergeFilesOptions extends TaskOptions {
   overwrite?: boolean;

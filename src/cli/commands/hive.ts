@@ -87,13 +87,97 @@ const get: CommandModule<object, { hive: string; key: string; name?: string; jso
   },
 };
 
-const exp: CommandModule<object, { hive: string; output: string; format: 'json' | 'reg'; key: string; prefix?: string; encoding: 'utf16le' | 'utf8'; force: boolean; logs: LogsMode }> = {
+interface ExportArgs {
+  hive: string;
+  output: string;
+  format: 'json' | 'reg';
+  key: string;
+  prefix?: string;
+  encoding: 'utf16le' | 'utf8';
+  force: boolean;
+  logs: LogsMode;
+}
+
+const EXPORT_CHOICES: Record<string, readonly string[] | undefined> = {
+  format: ['json', 'reg'],
+  encoding: ['utf16le', 'utf8'],
+  logs: ['auto', 'none'],
+  key: undefined,
+  prefix: undefined,
+};
+
+/**
+ * `hive export <hive> <output>` with only plain options (--format, --key, --prefix, --encoding,
+ * --logs as `--x v` or `--x=v`, and --force): parsed here, so the export skips loading yargs and
+ * the other command groups. Anything else (help, aliases, bad choices) returns undefined and goes
+ * through yargs, which explains it.
+ */
+export function plainHiveExportArgs(argv: readonly string[]): ExportArgs | undefined {
+  if (argv[0] !== 'hive' || argv[1] !== 'export') return undefined;
+  const args: ExportArgs = { hive: '', output: '', format: 'json', key: '', encoding: 'utf16le', force: false, logs: 'auto' };
+  const seen = new Set<string>();
+  const files: string[] = [];
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--force') {
+      if (seen.has('force')) return undefined;
+      seen.add('force');
+      args.force = true;
+      continue;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+      if (!(name in EXPORT_CHOICES) || seen.has(name)) return undefined;
+      const value = eq < 0 ? argv[++i] : a.slice(eq + 1);
+      const choices = EXPORT_CHOICES[name];
+      if (value === undefined || (choices ? !choices.includes(value) : value.startsWith('-'))) return undefined;
+      seen.add(name);
+      (args as unknown as Record<string, string>)[name] = value;
+      continue;
+    }
+    if (a === '' || (a.startsWith('-') && a !== '-')) return undefined;
+    files.push(a);
+  }
+  if (files.length !== 2) return undefined;
+  [args.hive, args.output] = files as [string, string];
+  return args;
+}
+
+/** Runs the export; output `-` writes to stdout. Ctrl+C cancels it (the staged file is removed). */
+export async function runHiveExport(a: ExportArgs): Promise<void> {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  const options = {
+    format: a.format,
+    key: a.key,
+    encoding: a.encoding,
+    ...(a.prefix !== undefined ? { prefix: a.prefix } : {}),
+    overwrite: a.force,
+    logs: a.logs,
+    signal: controller.signal,
+  };
+  try {
+    const lib = await import('../../hive/export-file.js');
+    if (a.output === '-') {
+      await lib.exportHiveToStream(a.hive, process.stdout, options);
+      return;
+    }
+    const r = await lib.exportHiveFile(a.hive, a.output, options);
+    process.stderr.write(`wrote ${r.bytes} bytes to ${r.output}\n`);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+const exp: CommandModule<object, ExportArgs> = {
   command: 'export <hive> <output>',
   describe: 'Export a hive (or one key and everything below it) to JSON or .reg',
   builder: (y: Argv) =>
     y
       .positional('hive', { type: 'string', demandOption: true, describe: 'Hive file' })
-      .positional('output', { type: 'string', demandOption: true, describe: 'File to write (staged under a temporary name)' })
+      .positional('output', { type: 'string', demandOption: true, describe: 'File to write (staged under a temporary name), or - for stdout' })
       .option('format', { type: 'string', choices: ['json', 'reg'], default: 'json', describe: 'Output format' })
       .option('key', { type: 'string', default: '', describe: 'Export only this key and below' })
       .option('prefix', { type: 'string', describe: '.reg: root name in the file (default HKEY_LOCAL_MACHINE\\HIVE)' })
@@ -102,17 +186,7 @@ const exp: CommandModule<object, { hive: string; output: string; format: 'json' 
       .option('logs', logsOption)
       .example('$0 hive export SYSTEM system.json', 'every key and value as JSON')
       .example('$0 hive export SOFTWARE sw.reg --format reg --prefix HKEY_LOCAL_MACHINE\\\\SOFTWARE', 'regedit-style .reg') as never,
-  handler: async (a) => {
-    const r = await (await hiveLib()).exportHiveFile(a.hive, a.output, {
-      format: a.format,
-      key: a.key,
-      encoding: a.encoding,
-      ...(a.prefix !== undefined ? { prefix: a.prefix } : {}),
-      overwrite: a.force,
-      logs: a.logs,
-    });
-    process.stderr.write(`wrote ${r.bytes} bytes to ${r.output}\n`);
-  },
+  handler: (a) => runHiveExport(a),
 };
 
 const merge: CommandModule<object, { base: string; deltas: string[]; output: string; force: boolean; 'minor-version': number }> = {

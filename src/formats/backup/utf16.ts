@@ -23,3 +23,9 @@ export function decodeUtf16le(b: Uint8Array): string {
   const len = b.length & ~1;
   return ucs2Slice ? ucs2Slice.call(b, 0, len) : Buffer.from(b.buffer, b.byteOffset, len).toString('utf16le');
 }
+
+/** decodeUtf16le of bytes [start, end) of `b`, without a view (an odd last byte is ignored). */
+export function decodeUtf16leAt(b: Uint8Array, start: number, end: number): string {
+  const stop = start + ((end - start) & ~1);
+  return ucs2Slice ? ucs2Slice.call(b, start, stop) : Buffer.from(b.buffer, b.byteOffset + start, stop - start).toString('utf16le');
+}

@@ -79,6 +79,16 @@ export function decodeLatin1(b: Uint8Array): string {
   return latin1Slice ? latin1Slice.call(b, 0, b.length) : Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
 }
 
+/** decodeLatin1 of bytes [start, end) of `b`, without a view. */
+export function decodeLatin1At(b: Uint8Array, start: number, end: number): string {
+  return latin1Slice ? latin1Slice.call(b, start, end) : Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1');
+}
+
+/** toBase64 of bytes [start, end) of `b`, without a view. */
+export function toBase64At(b: Uint8Array, start: number, end: number): string {
+  return base64Slice ? base64Slice.call(b, start, end) : Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('base64');
+}
+
 export function toBase64(b: Uint8Array): string {
   return base64Slice ? base64Slice.call(b, 0, b.length) : Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64');
 }

@@ -9,9 +9,9 @@
 
 import { corrupt, WcError } from '../../errors.js';
 import { BINS_START, checkPrimaryHeader, HIVE_FLAG_LAYERED, NIL, parseBaseBlock, type BaseBlock } from './baseblock.js';
-import { replayLogs, type ReplayResult } from './log-replay.js';
-import { decodeLatin1, lhHash, namesEqual } from './names.js';
-import { decodeUtf16le as decodeUtf16 } from '../backup/utf16.js';
+import type { ReplayResult } from './log-replay.js';
+import { decodeLatin1At, lhHash, namesEqual } from './names.js';
+import { decodeUtf16le as decodeUtf16, decodeUtf16leAt } from '../backup/utf16.js';
 import { bufferReadAt, isBufferReadAt, readAll, type ReadAt } from './readat.js';
 import {
   BIG_DATA_SEGMENT,
@@ -30,6 +30,9 @@ import {
 export interface RegKey {
   /** Cell offset of the nk record. */
   readonly offset: number;
+  /** The timestamp's low and high 32 bits (what a text export needs, without a bigint). */
+  readonly timeLow: number;
+  readonly timeHigh: number;
   /** Backslash-separated path from the root ('' for the root itself). */
   readonly path: string;
   readonly name: string;
@@ -78,9 +81,54 @@ export interface OpenOptions {
 }
 
 const BLOCK = 256 * 1024;
+const EMPTY = new Uint8Array(0);
 
 function hex(n: number): string {
   return '0x' + n.toString(16);
+}
+
+function u16(b: Uint8Array, p: number): number {
+  return b[p]! | (b[p + 1]! << 8);
+}
+
+function u32(b: Uint8Array, p: number): number {
+  return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+}
+
+/** A parsed nk record. The timestamp is kept as two numbers and made a bigint only when asked for. */
+class KeyNode implements RegKey {
+  constructor(
+    readonly offset: number,
+    readonly path: string,
+    readonly name: string,
+    readonly flags: number,
+    /** FILETIME, low and high 32 bits. */
+    readonly timeLow: number,
+    readonly timeHigh: number,
+    readonly accessBits: number,
+    readonly layerByte: number,
+    readonly parentOffset: number,
+    readonly subkeyCount: number,
+    readonly subkeyListOffset: number,
+    readonly valueCount: number,
+    readonly valueListOffset: number,
+    readonly securityOffset: number,
+    readonly classOffset: number,
+    readonly classLength: number,
+    readonly userFlags: number,
+  ) {}
+
+  get timestamp(): bigint {
+    return (BigInt(this.timeHigh) << 32n) | BigInt(this.timeLow);
+  }
+
+  get layerSemantics(): LayerSemantics {
+    return (this.layerByte & 3) as LayerSemantics;
+  }
+
+  get inheritClass(): boolean {
+    return (this.layerByte & LAYER_INHERIT_CLASS) !== 0;
+  }
 }
 
 export class Hive {
@@ -102,6 +150,14 @@ export class Hive {
   private readonly pageBinStart: Int32Array;
   private readonly pageBinEnd: Int32Array;
   private readonly sdCache = new Map<number, Uint8Array>();
+  /**
+   * The bytes that the last at(), cellAt() or valueDataAt() positioned: they return an index
+   * into it. Hot paths read cells in place this way, without a view or DataView per cell.
+   */
+  current: Uint8Array = EMPTY;
+  /** Data length of the cell the last cellAt() found (its size field less 4). */
+  private cellLength = 0;
+  private readonly inlineData = new Uint8Array(4);
 
   private constructor(private readonly src: ReadAt, header: BaseBlock, wasDirty: boolean, replay: ReplayResult | undefined, cacheBytes: number) {
     this.header = header;
@@ -126,6 +182,8 @@ export class Hive {
     if (dirty && options.logs && options.logs.length > 0) {
       const primary = await readAll(src);
       const logs = await Promise.all(options.logs.map((l) => readAll(l)));
+      // Loaded only for a dirty hive with logs: most opens never need it.
+      const { replayLogs } = await import('./log-replay.js');
       replay = replayLogs(primary, logs);
       src = bufferReadAt(replay.image);
       header = parseBaseBlock(replay.image);
@@ -198,11 +256,24 @@ export class Hive {
     return out;
   }
 
-  /** Finds the hive bin holding a cell offset by walking back to its header; remembers it. */
-  private binOf(cellOffset: number, what: string, path: string | undefined): [number, number] {
+  /** Positions `current` on file bytes [off, off+len) (checked by the caller) and returns their index in it. */
+  private at(off: number, len: number): number {
+    if (this.buf) {
+      this.current = this.buf;
+      return off;
+    }
+    const first = Math.floor(off / BLOCK);
+    if (first === Math.floor((off + len - 1) / BLOCK) || len === 0) {
+      this.current = this.block(first);
+      return off - first * BLOCK;
+    }
+    this.current = this.bytes(off, len);
+    return 0;
+  }
+
+  /** Finds the hive bin holding a cell offset by walking back to its header; remembers it for every page it covers. */
+  private findBin(cellOffset: number, what: string, path: string | undefined): void {
     const page = Math.floor(cellOffset / 4096);
-    const known = this.pageBinStart[page]!;
-    if (known !== 0) return [known - 1, this.pageBinEnd[page]!];
     for (let p = page; p >= 0; p--) {
       const h = this.bytes(BINS_START + p * 4096, 16);
       if (h[0] !== 0x68 || h[1] !== 0x62 || h[2] !== 0x69 || h[3] !== 0x6e) continue; // 'hbin'
@@ -216,25 +287,36 @@ export class Hive {
         this.pageBinStart[q] = start + 1;
         this.pageBinEnd[q] = start + size;
       }
-      return [start, start + size];
+      return;
     }
     throw this.fail(what, cellOffset, path, 'no valid hive bin header covers this offset');
   }
 
   /** The data of the allocated cell at a cell offset (without its size field). */
   cell(offset: number, what: string, path?: string): Uint8Array {
+    const p = this.cellAt(offset, what, path);
+    return this.current.subarray(p, p + this.cellLength);
+  }
+
+  /** cell() in place: positions `current` on the cell's data, sets cellLength and returns the index. */
+  private cellAt(offset: number, what: string, path: string | undefined): number {
     if (offset === NIL) throw this.fail(what, offset, path, 'nil pointer');
     if (offset % 4 !== 0 || offset < 32 || offset + 8 > this.header.binsSize) {
       throw this.fail(what, offset, path, 'pointer outside the hive bins');
     }
-    const [binStart, binEnd] = this.binOf(offset, what, path);
+    const page = Math.floor(offset / 4096);
+    if (this.pageBinStart[page] === 0) this.findBin(offset, what, path);
+    const binStart = this.pageBinStart[page]! - 1;
+    const binEnd = this.pageBinEnd[page]!;
     if (offset < binStart + 32) throw this.fail(what, offset, path, 'pointer into a hive bin header');
-    const sb = this.bytes(BINS_START + offset, 4);
-    const size = (sb[0]! | (sb[1]! << 8) | (sb[2]! << 16) | (sb[3]! << 24));
+    const sp = this.at(BINS_START + offset, 4);
+    const b = this.current;
+    const size = b[sp]! | (b[sp + 1]! << 8) | (b[sp + 2]! << 16) | (b[sp + 3]! << 24);
     if (size >= 0) throw this.fail(what, offset, path, 'pointer to a free cell');
     const len = -size;
     if (len < 8 || offset + len > binEnd) throw this.fail(what, offset, path, `bad cell size ${len}`);
-    return this.bytes(BINS_START + offset + 4, len - 4);
+    this.cellLength = len - 4;
+    return this.at(BINS_START + offset + 4, len - 4);
   }
 
   /** File bytes within the hive bins area (validation, diagnostics). */
@@ -254,43 +336,39 @@ export class Hive {
 
   // ---- keys -------------------------------------------------------------------------------
 
-  private parseKey(offset: number, d: Uint8Array, parentPath: string | undefined): RegKey {
-    const what = 'key node';
-    if (d.length < NK_FIXED || d[0] !== 0x6e || d[1] !== 0x6b) {
-      throw this.fail(what, offset, parentPath, `expected an 'nk' record, found '${sig(d)}'`);
-    }
-    const dv = new DataView(d.buffer, d.byteOffset, d.length);
-    const nameLen = dv.getUint16(72, true);
-    if (NK_FIXED + nameLen > d.length) throw this.fail(what, offset, parentPath, `name length ${nameLen} overruns the cell`);
-    const flags = dv.getUint16(2, true);
-    const raw = d.subarray(NK_FIXED, NK_FIXED + nameLen);
-    const name = flags & KEY_COMP_NAME ? decodeLatin1(raw) : decodeUtf16(raw);
-    const layerByte = d[13]!;
-    return {
-      offset,
-      path: parentPath === undefined ? '' : parentPath === '' ? name : `${parentPath}\\${name}`,
-      name,
-      flags,
-      timestamp: dv.getBigUint64(4, true),
-      accessBits: d[12]!,
-      layerByte,
-      layerSemantics: (layerByte & 3) as LayerSemantics,
-      inheritClass: (layerByte & LAYER_INHERIT_CLASS) !== 0,
-      parentOffset: dv.getUint32(16, true),
-      subkeyCount: dv.getUint32(20, true),
-      subkeyListOffset: dv.getUint32(28, true),
-      valueCount: dv.getUint32(36, true),
-      valueListOffset: dv.getUint32(40, true),
-      securityOffset: dv.getUint32(44, true),
-      classOffset: dv.getUint32(48, true),
-      classLength: dv.getUint16(74, true),
-      userFlags: dv.getUint16(54, true),
-    };
-  }
-
   /** The key at a cell offset; parentPath names where it was reached from (undefined = root). */
   keyAtOffset(offset: number, parentPath?: string): RegKey {
-    return this.parseKey(offset, this.cell(offset, 'key node', parentPath), parentPath);
+    const what = 'key node';
+    const p = this.cellAt(offset, what, parentPath);
+    const d = this.current;
+    const len = this.cellLength;
+    if (len < NK_FIXED || d[p] !== 0x6e || d[p + 1] !== 0x6b) {
+      throw this.fail(what, offset, parentPath, `expected an 'nk' record, found '${sig(d.subarray(p, p + len))}'`);
+    }
+    const nameLen = u16(d, p + 72);
+    if (NK_FIXED + nameLen > len) throw this.fail(what, offset, parentPath, `name length ${nameLen} overruns the cell`);
+    const flags = u16(d, p + 2);
+    const nameStart = p + NK_FIXED;
+    const name = flags & KEY_COMP_NAME ? decodeLatin1At(d, nameStart, nameStart + nameLen) : decodeUtf16leAt(d, nameStart, nameStart + nameLen);
+    return new KeyNode(
+      offset,
+      parentPath === undefined ? '' : parentPath === '' ? name : `${parentPath}\\${name}`,
+      name,
+      flags,
+      u32(d, p + 4),
+      u32(d, p + 8),
+      d[p + 12]!,
+      d[p + 13]!,
+      u32(d, p + 16),
+      u32(d, p + 20),
+      u32(d, p + 28),
+      u32(d, p + 36),
+      u32(d, p + 40),
+      u32(d, p + 44),
+      u32(d, p + 48),
+      u16(d, p + 74),
+      u16(d, p + 54),
+    );
   }
 
   root(): RegKey {
@@ -301,36 +379,50 @@ export class Hive {
   subkeyEntries(key: RegKey): { offsets: number[]; hashes: (number | undefined)[] } {
     const offsets: number[] = [];
     const hashes: (number | undefined)[] = [];
-    if (key.subkeyCount === 0) return { offsets, hashes };
-    if (key.subkeyListOffset === NIL) throw this.fail('key node', key.offset, key.path, `${key.subkeyCount} subkeys but no subkey list`);
-    const readLeaf = (at: number, d: Uint8Array, allowRoot: boolean): void => {
-      const s = sig(d);
-      const n = d.length >= 4 ? d[2]! | (d[3]! << 8) : 0;
-      const dv = new DataView(d.buffer, d.byteOffset, d.length);
-      if (s === 'ri') {
-        if (!allowRoot) throw this.fail('subkey list', at, key.path, 'an index root entry points to another index root');
-        if (4 + 4 * n > d.length) throw this.fail('subkey list', at, key.path, `${n} entries overrun the cell`);
-        for (let i = 0; i < n; i++) {
-          const leaf = dv.getUint32(4 + 4 * i, true);
-          readLeaf(leaf, this.cell(leaf, 'subkey list leaf', key.path), false);
-        }
-        return;
-      }
-      const step = s === 'li' ? 4 : s === 'lf' || s === 'lh' ? 8 : 0;
-      if (step === 0) throw this.fail('subkey list', at, key.path, `expected 'lf', 'lh', 'li' or 'ri', found '${s}'`);
-      if (4 + step * n > d.length) throw this.fail('subkey list', at, key.path, `${n} entries overrun the cell`);
-      for (let i = 0; i < n; i++) {
-        offsets.push(dv.getUint32(4 + step * i, true));
-        hashes.push(s === 'lh' ? dv.getUint32(8 + step * i, true) : undefined);
-      }
-    };
-    readLeaf(key.subkeyListOffset, this.cell(key.subkeyListOffset, 'subkey list', key.path), true);
+    this.readSubkeyList(key, offsets, hashes);
     return { offsets, hashes };
+  }
+
+  /** The nk offsets of a key's subkey list into `offsets` (and the lh hashes into `hashes` when given). */
+  private readSubkeyList(key: RegKey, offsets: number[], hashes: (number | undefined)[] | undefined): void {
+    if (key.subkeyCount === 0) return;
+    if (key.subkeyListOffset === NIL) throw this.fail('key node', key.offset, key.path, `${key.subkeyCount} subkeys but no subkey list`);
+    const p = this.cellAt(key.subkeyListOffset, 'subkey list', key.path);
+    if (this.current[p] === 0x72 && this.current[p + 1] === 0x69) {
+      // ri: read the leaf offsets first (reading a leaf moves `current`).
+      const d = this.current;
+      const len = this.cellLength;
+      const n = len >= 4 ? u16(d, p + 2) : 0;
+      if (4 + 4 * n > len) throw this.fail('subkey list', key.subkeyListOffset, key.path, `${n} entries overrun the cell`);
+      const leaves: number[] = [];
+      for (let i = 0; i < n; i++) leaves.push(u32(d, p + 4 + 4 * i));
+      for (const leaf of leaves) this.readLeaf(key, leaf, this.cellAt(leaf, 'subkey list leaf', key.path), offsets, hashes);
+      return;
+    }
+    this.readLeaf(key, key.subkeyListOffset, p, offsets, hashes);
+  }
+
+  /** One lf/lh/li leaf at index p of `current` (cellLength long). */
+  private readLeaf(key: RegKey, at: number, p: number, offsets: number[], hashes: (number | undefined)[] | undefined): void {
+    const d = this.current;
+    const len = this.cellLength;
+    const s = len >= 2 ? String.fromCharCode(d[p]!, d[p + 1]!) : '';
+    const n = len >= 4 ? u16(d, p + 2) : 0;
+    if (s === 'ri') throw this.fail('subkey list', at, key.path, 'an index root entry points to another index root');
+    const step = s === 'li' ? 4 : s === 'lf' || s === 'lh' ? 8 : 0;
+    if (step === 0) throw this.fail('subkey list', at, key.path, `expected 'lf', 'lh', 'li' or 'ri', found '${s}'`);
+    if (4 + step * n > len) throw this.fail('subkey list', at, key.path, `${n} entries overrun the cell`);
+    const lh = s === 'lh';
+    for (let i = 0; i < n; i++) {
+      offsets.push(u32(d, p + 4 + step * i));
+      if (hashes) hashes.push(lh ? u32(d, p + 8 + step * i) : undefined);
+    }
   }
 
   /** The direct subkeys of a key, in list order (sorted on disk). */
   subkeys(key: RegKey): RegKey[] {
-    const { offsets } = this.subkeyEntries(key);
+    const offsets: number[] = [];
+    this.readSubkeyList(key, offsets, undefined);
     const out: RegKey[] = [];
     for (const o of offsets) out.push(this.keyAtOffset(o, key.path));
     return out;
@@ -378,32 +470,35 @@ export class Hive {
   values(key: RegKey): RegValue[] {
     if (key.valueCount === 0) return [];
     if (key.valueListOffset === NIL) throw this.fail('key node', key.offset, key.path, `${key.valueCount} values but no value list`);
-    const list = this.cell(key.valueListOffset, 'value list', key.path);
-    if (list.length < 4 * key.valueCount) throw this.fail('value list', key.valueListOffset, key.path, `${key.valueCount} entries overrun the cell`);
-    const dv = new DataView(list.buffer, list.byteOffset, list.length);
+    const p = this.cellAt(key.valueListOffset, 'value list', key.path);
+    if (this.cellLength < 4 * key.valueCount) throw this.fail('value list', key.valueListOffset, key.path, `${key.valueCount} entries overrun the cell`);
+    // The offsets first: reading a value moves `current`.
+    const list = this.current;
+    const offsets: number[] = [];
+    for (let i = 0; i < key.valueCount; i++) offsets.push(u32(list, p + 4 * i));
     const out: RegValue[] = [];
-    for (let i = 0; i < key.valueCount; i++) out.push(this.valueAtOffset(dv.getUint32(4 * i, true), key.path));
+    for (const o of offsets) out.push(this.valueAtOffset(o, key.path));
     return out;
   }
 
   valueAtOffset(offset: number, keyPath: string): RegValue {
-    const d = this.cell(offset, 'value', keyPath);
-    if (d.length < VK_FIXED || d[0] !== 0x76 || d[1] !== 0x6b) throw this.fail('value', offset, keyPath, `expected a 'vk' record, found '${sig(d)}'`);
-    const dv = new DataView(d.buffer, d.byteOffset, d.length);
-    const nameLen = dv.getUint16(2, true);
-    if (VK_FIXED + nameLen > d.length) throw this.fail('value', offset, keyPath, `name length ${nameLen} overruns the cell`);
-    const flags = dv.getUint16(16, true);
-    const raw = d.subarray(VK_FIXED, VK_FIXED + nameLen);
-    const sizeField = dv.getUint32(4, true);
-    const size = sizeField & 0x7fffffff;
+    const p = this.cellAt(offset, 'value', keyPath);
+    const d = this.current;
+    const len = this.cellLength;
+    if (len < VK_FIXED || d[p] !== 0x76 || d[p + 1] !== 0x6b) throw this.fail('value', offset, keyPath, `expected a 'vk' record, found '${sig(d.subarray(p, p + len))}'`);
+    const nameLen = u16(d, p + 2);
+    if (VK_FIXED + nameLen > len) throw this.fail('value', offset, keyPath, `name length ${nameLen} overruns the cell`);
+    const flags = u16(d, p + 16);
+    const nameStart = p + VK_FIXED;
+    const sizeField = u32(d, p + 4);
     return {
       offset,
       keyPath,
-      name: flags & VALUE_COMP_NAME ? decodeLatin1(raw) : decodeUtf16(raw),
-      type: dv.getUint32(12, true),
-      size,
+      name: flags & VALUE_COMP_NAME ? decodeLatin1At(d, nameStart, nameStart + nameLen) : decodeUtf16leAt(d, nameStart, nameStart + nameLen),
+      type: u32(d, p + 12),
+      size: sizeField & 0x7fffffff,
       inline: (sizeField & 0x80000000) !== 0,
-      dataField: dv.getUint32(8, true),
+      dataField: u32(d, p + 8),
       flags,
       tombstone: this.layered && (flags & VALUE_TOMBSTONE) !== 0,
     };
@@ -416,22 +511,40 @@ export class Hive {
 
   /** The value's data, exactly `size` bytes (inline, single cell or big-data segments). */
   valueData(v: RegValue): Uint8Array {
-    const where = `value '${v.name}'`;
+    const p = this.valueDataAt(v);
+    if (this.current === this.inlineData) return this.inlineData.slice(0, v.size);
     if (v.size === 0 || v.tombstone) return new Uint8Array(0);
+    return this.current.subarray(p, p + v.size);
+  }
+
+  /** valueData() in place: positions `current` on the data (v.size bytes) and returns its index. */
+  valueDataAt(v: RegValue): number {
+    if (v.size === 0 || v.tombstone) {
+      this.current = EMPTY;
+      return 0;
+    }
     if (v.inline) {
-      if (v.size > 4) throw this.fail(where, v.offset, v.keyPath, `inline data of ${v.size} bytes (at most 4 fit)`);
-      const b = new Uint8Array(4);
-      new DataView(b.buffer).setUint32(0, v.dataField, true);
-      return b.subarray(0, v.size);
+      if (v.size > 4) throw this.fail(`value '${v.name}'`, v.offset, v.keyPath, `inline data of ${v.size} bytes (at most 4 fit)`);
+      const b = this.inlineData;
+      const f = v.dataField;
+      b[0] = f & 0xff;
+      b[1] = (f >>> 8) & 0xff;
+      b[2] = (f >>> 16) & 0xff;
+      b[3] = f >>> 24;
+      this.current = b;
+      return 0;
     }
     // No value can be bigger than the hive's bins: this bounds what a damaged size can allocate.
-    if (v.size > this.header.binsSize) throw this.fail(where, v.offset, v.keyPath, `data size ${v.size} exceeds the hive bins`);
-    const d = this.cell(v.dataField, `data of ${where}`, v.keyPath);
-    if (d.length >= v.size) return d.subarray(0, v.size);
-    if (v.size > BIG_DATA_SEGMENT && this.header.minorVersion >= 4 && d[0] === 0x64 && d[1] === 0x62 && d.length >= 8) {
-      return this.bigData(v, d);
+    if (v.size > this.header.binsSize) throw this.fail(`value '${v.name}'`, v.offset, v.keyPath, `data size ${v.size} exceeds the hive bins`);
+    const p = this.cellAt(v.dataField, `data of value '${v.name}'`, v.keyPath);
+    if (this.cellLength >= v.size) return p;
+    const d = this.current;
+    if (v.size > BIG_DATA_SEGMENT && this.header.minorVersion >= 4 && d[p] === 0x64 && d[p + 1] === 0x62 && this.cellLength >= 8) {
+      const big = this.bigData(v, d.subarray(p, p + this.cellLength));
+      this.current = big;
+      return 0;
     }
-    throw this.fail(`data of ${where}`, v.dataField, v.keyPath, `cell holds ${d.length} bytes, the value declares ${v.size}`);
+    throw this.fail(`data of value '${v.name}'`, v.dataField, v.keyPath, `cell holds ${this.cellLength} bytes, the value declares ${v.size}`);
   }
 
   private bigData(v: RegValue, db: Uint8Array): Uint8Array {
@@ -486,7 +599,9 @@ export class Hive {
    */
   *walk(from?: RegKey): Generator<{ key: RegKey; depth: number }> {
     const start = from ?? (this.root());
-    const seen = new Set<number>([start.offset]);
+    // One bit per possible cell (offsets are multiples of 4 inside the bins): no set to grow.
+    const seen = new Uint8Array((this.header.binsSize >>> 5) + 1);
+    seen[start.offset >>> 5] |= 1 << ((start.offset >>> 2) & 7);
     const stack: { key: RegKey; depth: number }[] = [{ key: start, depth: 0 }];
     while (stack.length) {
       const item = stack.pop()!;
@@ -495,8 +610,9 @@ export class Hive {
       if (item.depth >= MAX_DEPTH) throw this.fail('key node', item.key.offset, item.key.path, `keys nest deeper than ${MAX_DEPTH} levels`);
       const children = this.subkeys(item.key);
       for (const c of children) {
-        if (seen.has(c.offset)) throw this.fail('key node', c.offset, item.key.path, 'key is listed twice (cycle in the subkey lists)');
-        seen.add(c.offset);
+        const bit = 1 << ((c.offset >>> 2) & 7);
+        if (seen[c.offset >>> 5]! & bit) throw this.fail('key node', c.offset, item.key.path, 'key is listed twice (cycle in the subkey lists)');
+        seen[c.offset >>> 5]! |= bit;
       }
       for (let i = children.length - 1; i >= 0; i--) stack.push({ key: children[i]!, depth: item.depth + 1 });
     }
