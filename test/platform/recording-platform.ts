@@ -3,7 +3,7 @@
 // and basic info per path), and can fail, or run a hook, at a chosen call. Failures look like
 // the win32 implementation's: a WcError naming the Win32 function and the path, win32 code in data.
 
-import { cpSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { BACKUP_STREAM_ID, decodeBackupStreamBuffer } from '../../src/formats/backup/index.js';
 import type { BackupFile, CimMount, FileBasicInfo, OfflineHive, Platform } from '../../src/platform/index.js';
 import { errorFromWin32 } from '../../src/platform/win32/errors.js';
@@ -164,7 +164,10 @@ export function recordingPlatform(options: RecordingOptions = {}): RecordingPlat
     deactivateLayer: simple('deactivateLayer'),
     prepareLayer: async (layerPath, parents) => record('prepareLayer', layerPath, [...parents]),
     unprepareLayer: simple('unprepareLayer'),
-    destroyLayer: simple('destroyLayer'),
+    destroyLayer: async (layerPath) => {
+      record('destroyLayer', layerPath);
+      rmSync(layerPath, { recursive: true, force: true }); // DestroyLayer deletes the folder and all in it
+    },
     createSandboxLayer: async (layerPath, parents) => record('createSandboxLayer', layerPath, [...parents]),
     expandSandboxSize: async (layerPath, size) => record('expandSandboxSize', layerPath, size),
     processBaseImage: simple('processBaseImage'),
