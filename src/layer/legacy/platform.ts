@@ -10,6 +10,12 @@ export interface FinishImportDetails extends TaskOptions {
   kind: LayerKind;
   /** The layer has a utility VM (base: `UtilityVM/Files` was added; import: the parent's was cloned). */
   hasUtilityVM: boolean;
+  /**
+   * Utility VM files cloned from the nearest parent and left unchanged: layer path → the parent's
+   * file. hcsshim's cloneTree hard-links these (every cloned file but folders, reparse points and
+   * the four BCD files); the finish links them too instead of writing a copy.
+   */
+  clonedUtilityVmFiles?: ReadonlyMap<string, string>;
 }
 
 export interface LegacyLayerPlatform {

@@ -485,6 +485,16 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
     owner.streams.push(index);
   }
 
+  /** Cloned utility VM files still as the parent has them, that hcsshim's cloneTree hard-links. */
+  private clonedFiles(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const k of this.known.values()) {
+      if (k.own || k.kind !== 'f' || k.attributes & FILE_ATTRIBUTE.REPARSE_POINT || MUTATED_FILES.has(k.path)) continue;
+      out.set(k.path, join(this.parents[0]!, k.at));
+    }
+    return out;
+  }
+
   // ---- close ----
 
   protected async doClose(): Promise<void> {
@@ -519,6 +529,7 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
         await this.options.platform.finishImport(this.layerPath, this.stagingPath, this.parents, {
           kind: this.kind,
           hasUtilityVM: this.hasUtilityVM,
+          ...(this.kind === 'import' && this.hasUtilityVM ? { clonedUtilityVmFiles: this.clonedFiles() } : {}),
           ...(this.options.signal ? { signal: this.options.signal } : {}),
         });
       } finally {
