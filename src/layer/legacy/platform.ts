@@ -3,6 +3,7 @@
 // folder is renamed onto the layer path and is the layer. On Windows the hook turns the staged
 // folder into a real HCS layer (windows-finish.ts, through the Platform interface).
 
+import type { Entry } from '../../formats/entry.js';
 import type { TaskOptions } from '../../task.js';
 import type { LayerKind } from './format.js';
 
@@ -25,4 +26,11 @@ export interface LegacyLayerPlatform {
    * `parents`: nearest parent first, base layer last (hcsshim's order).
    */
   finishImport(layerPath: string, importFolder: string, parents: readonly string[], details: FinishImportDetails): Promise<void>;
+  /**
+   * The nearest parent's utility VM when that parent has no WcLayer metadata (Docker or
+   * containerd made it): its `UtilityVM` folder, then `UtilityVM/Files` and everything below,
+   * folders before their contents, with full info and sizes but no data (the writer links the
+   * files). Without this hook such a parent cannot give its utility VM to a child.
+   */
+  readParentUtilityVm?(parent: string, signal?: AbortSignal): AsyncIterable<Entry>;
 }

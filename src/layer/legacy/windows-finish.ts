@@ -35,6 +35,7 @@ import { META_DIR } from './format.js';
 import { metadataStreams, writeHcsImportFolder } from './hcs-import-folder.js';
 import type { FinishImportDetails, LegacyLayerPlatform } from './platform.js';
 import { readLegacyLayer } from './reader.js';
+import { readUtilityVmThroughPlatform } from './windows-parent.js';
 
 /** SeSecurityPrivilege too: the restore access includes ACCESS_SYSTEM_SECURITY (moby and containerd enable it). */
 export const IMPORT_PRIVILEGES: readonly PrivilegeName[] = ['SeBackupPrivilege', 'SeRestorePrivilege', 'SeSecurityPrivilege'];
@@ -47,6 +48,7 @@ const SAVED_BCD_FILES = ['bcd.bak', 'bcd.log.bak', 'bcd.log1.bak', 'bcd.log2.bak
 export function createWindowsLayerFinish(p: Platform): LegacyLayerPlatform {
   return {
     finishImport: (layerPath, staged, parents, details) => finish(p, layerPath, staged, parents, details),
+    readParentUtilityVm: (parent, signal) => readUtilityVmThroughPlatform(p, parent, signal),
   };
 }
 
