@@ -80,7 +80,10 @@ test('a parent without WcLayer metadata: its utility VM read through the Platfor
     const reads = rec.calls.filter((c) => c.op === 'backupRead' && c.path!.startsWith(parent));
     assert.deepEqual(reads.map((c) => relative(parent, c.path!).split(sep).join('/')), uvm.sort());
     assert.ok(reads.every((c) => c.args[0] === true));
-    assert.ok(rec.calls.filter((c) => c.op === 'openForBackup' && c.path!.startsWith(parent)).every((c) => c.args[0] === 'read'));
+    // Opened as hcsshim opens the clone's source: GENERIC_READ | ACCESS_SYSTEM_SECURITY, after the privileges.
+    assert.ok(rec.calls.filter((c) => c.op === 'openForBackup' && c.path!.startsWith(parent)).every((c) => c.args[0] === 0x81000000));
+    assert.equal(rec.calls[0]!.op, 'enableProcessPrivileges');
+    assert.deepEqual(rec.calls[0]!.args[0], ['SeBackupPrivilege', 'SeRestorePrivilege', 'SeSecurityPrivilege']);
     // BackupRead stopped at kernel.bin's data stream header (the cut-short data was never reached).
     const kernelChunks = rec.calls.filter((c) => c.op === 'backupReadChunk' && c.path === join(parent, 'UtilityVM/Files/kernel.bin'));
     assert.ok((kernelChunks.at(-1)!.args[0] as number) < kernelHead.length + BACKUP_HEADER_SIZE, `read up to ${String(kernelChunks.at(-1)!.args[0])}`);

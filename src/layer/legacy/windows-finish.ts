@@ -48,8 +48,14 @@ const SAVED_BCD_FILES = ['bcd.bak', 'bcd.log.bak', 'bcd.log1.bak', 'bcd.log2.bak
 export function createWindowsLayerFinish(p: Platform): LegacyLayerPlatform {
   return {
     finishImport: (layerPath, staged, parents, details) => finish(p, layerPath, staged, parents, details),
-    readParentUtilityVm: (parent, signal) => readUtilityVmThroughPlatform(p, parent, signal),
+    readParentUtilityVm: (parent, signal) => readParentUtilityVm(p, parent, signal),
   };
+}
+
+/** The parent's utility VM read through the Platform, with the privileges its backup-semantics opens need (the clone runs before finishImport). */
+async function* readParentUtilityVm(p: Platform, parent: string, signal?: AbortSignal): AsyncIterable<Entry> {
+  await p.enableProcessPrivileges(IMPORT_PRIVILEGES);
+  yield* readUtilityVmThroughPlatform(p, parent, signal);
 }
 
 /**

@@ -18,13 +18,16 @@ import { throwIfCancelled } from '../../task.js';
 
 const UVM = 'UtilityVM';
 const UVM_FILES = 'UtilityVM/Files';
+/** GENERIC_READ | ACCESS_SYSTEM_SECURITY: how hcsshim's copyFileWithMetadata opens the source, so BackupRead gives the SACL too (needs SeSecurityPrivilege). */
+const READ_WITH_SACL = (0x80000000 | 0x01000000) >>> 0;
 /** Enough for any security descriptor and EA set in one BackupRead call; the data after it is not wanted. */
 const READ_CHUNK = 64 * 1024;
 
 /**
  * The parent's `UtilityVM` folder, then everything under `UtilityVM/Files` (hcsshim clones only
  * that part), folders before their contents, names in sorted order. Files come without data.
- * Reparse points (folders included) are not descended into.
+ * Reparse points (folders included) are not descended into. The caller enables the backup and
+ * security privileges first.
  */
 export async function* readUtilityVmThroughPlatform(p: Platform, parent: string, signal?: AbortSignal): AsyncIterable<Entry> {
   yield { kind: 'directory', path: UVM, info: await readInfo(p, join(parent, UVM), signal) };
@@ -49,7 +52,7 @@ async function* walk(p: Platform, parent: string, path: string, signal: AbortSig
 
 /** Basic info plus the security descriptor, EAs and reparse data from the streams before the data. */
 async function readInfo(p: Platform, disk: string, signal: AbortSignal | undefined): Promise<FileInfo> {
-  const f = await p.openForBackup(disk, { access: 'read' });
+  const f = await p.openForBackup(disk, { access: READ_WITH_SACL });
   try {
     const info: FileInfo = { ...(await f.getBasicInfo()) };
     const decoder = new BackupStreamDecoder();
