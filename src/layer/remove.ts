@@ -1,8 +1,9 @@
 // Removing a layer folder. Everywhere: the folder is renamed to `<name>-removing-<random>` first
 // (moby's convention), so a half-removed layer never looks like a layer. Then, on Windows, as
 // hcsshim's `wclayer remove`: backup and restore privileges, and vmcompute DestroyLayer on the
-// folder (which also drops what HCS keeps for an imported layer). Elsewhere the renamed folder
-// is deleted with the file system calls. On every OS, a CIM layer whose image hcsshim placed
+// folder (which also drops what HCS keeps for an imported layer). Elsewhere, and on Windows
+// with WCLAYER_LEGACY_LAYERS=portable (layers kept as portable folders, no elevation), the
+// renamed folder is deleted with the file system calls. On every OS, a CIM layer whose image hcsshim placed
 // beside the folder (`<Dir>/cim-layers/<Base>.cim`) has that image destroyed first (its .cim
 // and own region files, cim/reader.ts), as containerd's CimFS snapshotter does before
 // DestroyLayer; such a folder counts as a layer.
@@ -23,6 +24,8 @@ export interface RemoveLayerOptions {
   force?: boolean;
   /** The OS boundary (tests pass a recording one); the win32 one makes removal go through DestroyLayer. */
   platform?: Platform;
+  /** Where WCLAYER_LEGACY_LAYERS is read (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -37,7 +40,8 @@ export async function removeLayer(path: string, options: RemoveLayerOptions = {}
   const outside = await imageOutside(layerPath);
   if (!outside && !options.force) await detectLayerFormat(layerPath);
   const p = options.platform ?? platform();
-  if (p.name === 'win32') await p.enableProcessPrivileges(REMOVE_PRIVILEGES);
+  const viaHcs = p.name === 'win32' && (options.env ?? process.env).WCLAYER_LEGACY_LAYERS !== 'portable';
+  if (viaHcs) await p.enableProcessPrivileges(REMOVE_PRIVILEGES);
   // The image is named after the folder: destroy it before the rename.
   if (outside) await destroyCimLayer(layerPath);
   const removing = join(dirname(layerPath), `${basename(layerPath)}-removing-${randomBytes(4).toString('hex')}`);
@@ -45,7 +49,7 @@ export async function removeLayer(path: string, options: RemoveLayerOptions = {}
     throw fromNodeError(e, layerPath);
   });
   try {
-    if (p.name === 'win32') await p.destroyLayer(removing);
+    if (viaHcs) await p.destroyLayer(removing);
     else await rm(removing, { recursive: true, force: true });
   } catch (e) {
     const err = isWcError(e) ? e : fromNodeError(e, removing);

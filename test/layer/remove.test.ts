@@ -44,7 +44,7 @@ test('remove on Windows: backup and restore privileges, then DestroyLayer on the
     const layer = join(dir, 'app');
     await legacyLayer(layer);
     const rec = recordingPlatform();
-    assert.deepEqual(await removeLayer(layer, { platform: rec.platform }), { path: layer, removed: true });
+    assert.deepEqual(await removeLayer(layer, { platform: rec.platform, env: {} }), { path: layer, removed: true });
     assert.equal(rec.calls.length, 2);
     assert.equal(line(rec.calls[0]!), 'enableProcessPrivileges [SeBackupPrivilege,SeRestorePrivilege]');
     assert.equal(rec.calls[1]!.op, 'destroyLayer');
@@ -61,7 +61,7 @@ test('remove on Windows: a failing DestroyLayer is reported with the folder it l
     const layer = join(dir, 'app');
     await legacyLayer(layer);
     const rec = recordingPlatform({ failAt: (c) => c.op === 'destroyLayer' });
-    const err = await removeLayer(layer, { platform: rec.platform }).then(
+    const err = await removeLayer(layer, { platform: rec.platform, env: {} }).then(
       () => assert.fail('expected a failure'),
       (e: unknown) => e as { code: string; message: string; data: Record<string, unknown> },
     );
@@ -73,7 +73,7 @@ test('remove on Windows: a failing DestroyLayer is reported with the folder it l
     assert.equal(existsSync(layer), false, 'nothing looks like the layer any more');
     // --force takes the half-removed folder (it no longer holds a readable layer to detect).
     const again = recordingPlatform();
-    await removeLayer(left, { force: true, platform: again.platform });
+    await removeLayer(left, { force: true, platform: again.platform, env: {} });
     assert.deepEqual(again.calls.map((c) => c.op), ['enableProcessPrivileges', 'destroyLayer']);
     assert.deepEqual(await listDir(dir), []);
   } finally {
@@ -87,11 +87,25 @@ test('remove refuses a folder that is not a layer before any OS call; --force se
     const plain = join(dir, 'plain');
     await mkdir(plain);
     const rec = recordingPlatform();
-    await assertRejectsWc(removeLayer(plain, { platform: rec.platform }), 'FailedPrecondition', /does not hold a layer/);
-    await assertRejectsWc(removeLayer(join(dir, 'missing'), { platform: rec.platform }), 'NotFound');
+    await assertRejectsWc(removeLayer(plain, { platform: rec.platform, env: {} }), 'FailedPrecondition', /does not hold a layer/);
+    await assertRejectsWc(removeLayer(join(dir, 'missing'), { platform: rec.platform, env: {} }), 'NotFound');
     assert.equal(rec.calls.length, 0);
-    await removeLayer(plain, { force: true, platform: rec.platform });
+    await removeLayer(plain, { force: true, platform: rec.platform, env: {} });
     assert.deepEqual(rec.calls.map((c) => c.op), ['enableProcessPrivileges', 'destroyLayer']);
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('remove on Windows with WCLAYER_LEGACY_LAYERS=portable deletes the folder itself, with no OS call', async () => {
+  const dir = await tempDir();
+  try {
+    const layer = join(dir, 'app');
+    await legacyLayer(layer);
+    const rec = recordingPlatform();
+    await removeLayer(layer, { platform: rec.platform, env: { WCLAYER_LEGACY_LAYERS: 'portable' } });
+    assert.deepEqual(rec.calls, []);
+    assert.deepEqual(await listDir(dir), []);
   } finally {
     await removeDir(dir);
   }
@@ -116,7 +130,7 @@ test('remove of a CIM layer whose image hcsshim placed beside it: the image goes
     const other = await hcsshimCimLayer(dir, 'other');
     const win = await hcsshimCimLayer(dir, 'win');
     const rec = recordingPlatform();
-    await removeLayer(win, { platform: rec.platform });
+    await removeLayer(win, { platform: rec.platform, env: {} });
     assert.deepEqual(rec.calls.map((c) => c.op), ['enableProcessPrivileges', 'destroyLayer']);
     const images = await readdir(join(dir, 'cim-layers'));
     assert.ok(images.includes('other.cim') && !images.includes('win.cim'), images.join(','));
