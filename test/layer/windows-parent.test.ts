@@ -10,7 +10,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { BACKUP_HEADER_SIZE, BACKUP_STREAM_ID, decodeBackupStreamBuffer, encodeBackupStreamBuffer, encodeBackupStreamHeader, encodeExtendedAttributes } from '../../src/formats/backup/index.js';
 import type { Entry, FileInfo } from '../../src/formats/entry.js';
-import { createLegacyLayerWriter, createWindowsLayerFinish, META_DIR, META_FILE } from '../../src/layer/legacy/index.js';
+import { createLegacyLayerWriter, createWindowsLayerFinish, META_DIR, META_FILE, nativeLegacyFinish } from '../../src/layer/legacy/index.js';
 import { writeEntries } from '../../src/layer/writer.js';
 import { recordingPlatform } from '../platform/recording-platform.js';
 import { assertRejectsWc, bytes, listDir, removeDir, tempDir } from './helpers.js';
@@ -73,7 +73,9 @@ test('a parent without WcLayer metadata: its utility VM read through the Platfor
     const parent = await foreignParent(dir);
     const layer = join(dir, 'child');
     const rec = recorder(parent);
-    await writeEntries(await createLegacyLayerWriter(layer, { parents: [parent], platform: createWindowsLayerFinish(rec.platform) }), childEntries());
+    // The finish the import pipeline takes on Windows (formats.ts), so the pipeline gets the parent reader too.
+    const { platform } = nativeLegacyFinish(undefined, 'win32', {}, rec.platform);
+    await writeEntries(await createLegacyLayerWriter(layer, { parents: [parent], platform }), childEntries());
 
     // Every object of UtilityVM and UtilityVM/Files/**, opened for reading, BackupRead with security, in walk order.
     const uvm = Object.keys(FOREIGN).filter((p) => p.startsWith('UtilityVM'));
