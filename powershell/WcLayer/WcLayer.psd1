@@ -12,6 +12,7 @@
     # Explicit lists, never wildcards: auto-loading reads them without importing the module.
     FunctionsToExport    = @(
         'ConvertTo-CimLayer'
+        'Dismount-WcLayer'
         'Export-WcHive'
         'Export-WcLayer'
         'Get-CimImage'
@@ -24,6 +25,7 @@
         'Get-WcOsVersion'
         'Import-WcLayer'
         'Merge-WcHive'
+        'Mount-WcLayer'
         'New-CimLayer'
         'Remove-WcLayer'
         'Stop-WcBackend'

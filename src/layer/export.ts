@@ -1,12 +1,11 @@
 // layer → tar (plain, gzip or zstd): the format's reader, the tar encoder (go-winio's
 // conventions, byte-identical to what we decode), the compressor, then the output, with
 // back-pressure all the way. A file output is staged and renamed on success (tar-output.ts).
-// Also here: describing, verifying, converting and removing a layer folder.
+// Also here: describing, verifying and converting a layer folder (removing: remove.ts).
 
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { lstat, readdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { WcError, invalidArgument, isWcError } from '../errors.js';
 import { decodeLayerTar, type Compression } from '../formats/tar/index.js';
@@ -17,6 +16,8 @@ import { readLayerChain, writeLayerChain } from './layerchain.js';
 import { resolveParents } from './import.js';
 import { writeLayerTar, type LayerTarOutputResult } from './tar-output.js';
 import { writeEntries } from './writer.js';
+
+export { removeLayer, type RemoveLayerOptions } from './remove.js';
 
 export interface ExportLayerOptions extends TaskOptions {
   layerPath: string;
@@ -222,21 +223,4 @@ async function convertedParents(sourceParents: readonly string[], target: LayerF
     }
   }
   return [...sourceParents];
-}
-
-/**
- * Removes a layer folder: renamed to `<name>-removing-<random>` first (moby's convention), so a
- * half-removed layer never looks like a layer, then deleted. Refuses a folder that does not
- * hold a layer unless `force`.
- */
-export async function removeLayer(path: string, options: { force?: boolean } = {}): Promise<{ path: string; removed: boolean }> {
-  const layerPath = resolve(path);
-  const st = await lstat(layerPath).catch(() => undefined);
-  if (!st) throw new WcError('NotFound', `layer not found: ${layerPath}`, { path: layerPath });
-  if (!st.isDirectory()) throw new WcError('FailedPrecondition', `${layerPath} is not a layer folder (not a directory)`, { path: layerPath });
-  if (!options.force) await detectLayerFormat(layerPath);
-  const removing = join(dirname(layerPath), `${basename(layerPath)}-removing-${randomBytes(4).toString('hex')}`);
-  await rename(layerPath, removing);
-  await rm(removing, { recursive: true, force: true });
-  return { path: layerPath, removed: true };
 }

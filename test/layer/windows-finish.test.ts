@@ -210,6 +210,10 @@ async function childSetup(dir: string) {
     d('UtilityVM'),
     d('UtilityVM/Files'),
     f('UtilityVM/Files/kernel.bin', 'kernel'),
+    d('UtilityVM/Files/EFI'),
+    d('UtilityVM/Files/EFI/Microsoft'),
+    d('UtilityVM/Files/EFI/Microsoft/Boot'),
+    f('UtilityVM/Files/EFI/Microsoft/Boot/BCD', 'bcd'),
   ]);
   const mid = join(dir, 'mid');
   // The utility VM is cloned from the nearest parent: mid carries the base's.
@@ -307,24 +311,34 @@ test('child layer: import folder staged with times only, ImportLayer with the pa
   }
 });
 
-test('child layer with a utility VM: restored into the layer before ImportLayer, processed after', async () => {
+test('child layer with a utility VM: cloned files hard-linked to the parent, the rest restored before ImportLayer, processed after', async () => {
   const dir = await tempDir();
   try {
-    const { parents } = await childSetup(dir);
+    const { base, mid, parents } = await childSetup(dir);
     const layer = join(dir, 'child');
     const rec = recordingPlatform();
     await writeEntries(await createLegacyLayerWriter(layer, { parents, platform: createWindowsLayerFinish(rec.platform) }), childEntries(true));
     const t = trace(rec.calls, layer, ['openForBackup', 'importLayer', 'processUtilityImage']);
     const importAt = t.findIndex((x) => x.startsWith('importLayer'));
-    // The cloned kernel.bin and the new extra.txt are restored with security before ImportLayer.
+    // Folders, the BCD (mutated later by HCS) and the new extra.txt are restored with security
+    // before ImportLayer; the cloned kernel.bin is not: hcsshim's cloneTree hard-links it.
     const restored = t.slice(0, importAt).filter((x) => x.includes(' restore '));
     assert.deepEqual(restored, [
       'openForBackup UtilityVM restore openExisting',
       'openForBackup UtilityVM/Files restore openExisting',
-      'openForBackup UtilityVM/Files/kernel.bin restore createNew',
+      'openForBackup UtilityVM/Files/EFI restore openExisting',
+      'openForBackup UtilityVM/Files/EFI/Microsoft restore openExisting',
+      'openForBackup UtilityVM/Files/EFI/Microsoft/Boot restore openExisting',
+      'openForBackup UtilityVM/Files/EFI/Microsoft/Boot/BCD restore createNew',
       'openForBackup UtilityVM/Files/extra.txt restore createNew',
     ]);
-    assert.equal(decodeBackupStreamBuffer(rec.backupBytes.get(join(layer, 'UtilityVM/Files/kernel.bin'))!).map((s) => Buffer.from(s.data).toString()).join(), 'kernel');
+    const ino = async (p: string): Promise<number> => (await stat(p)).ino;
+    assert.equal(await ino(join(layer, 'UtilityVM/Files/kernel.bin')), await ino(join(mid, 'UtilityVM/Files/kernel.bin')), 'linked to the nearest parent');
+    assert.equal(await ino(join(layer, 'UtilityVM/Files/kernel.bin')), await ino(join(base, 'UtilityVM/Files/kernel.bin')));
+    assert.equal(rec.backupBytes.has(join(layer, 'UtilityVM/Files/kernel.bin')), false);
+    const bcd = join(layer, 'UtilityVM/Files/EFI/Microsoft/Boot/BCD');
+    assert.notEqual(await ino(bcd), await ino(join(mid, 'UtilityVM/Files/EFI/Microsoft/Boot/BCD')), 'the BCD is a copy');
+    assert.equal(await readFile(bcd, 'utf8'), 'bcd');
     assert.equal(t.at(-1), 'processUtilityImage UtilityVM');
     assert.ok(!rec.importedFolders.get(rec.calls.find((c) => c.op === 'importLayer')!.args[0] as string)!.some((p) => p.startsWith('UtilityVM')), 'the utility VM is not in the import folder');
   } finally {

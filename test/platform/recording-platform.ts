@@ -3,13 +3,13 @@
 // and basic info per path), and can fail, or run a hook, at a chosen call. Failures look like
 // the win32 implementation's: a WcError naming the Win32 function and the path, win32 code in data.
 
-import { cpSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { BACKUP_STREAM_ID, decodeBackupStreamBuffer } from '../../src/formats/backup/index.js';
 import type { BackupFile, CimMount, FileBasicInfo, OfflineHive, Platform } from '../../src/platform/index.js';
 import { errorFromWin32 } from '../../src/platform/win32/errors.js';
 
 export interface RecordedCall {
-  /** The Platform method, or for a BackupFile: setBasicInfo, getBasicInfo, backupWrite, closeWriter, close. */
+  /** The Platform method, or for a BackupFile: setBasicInfo, getBasicInfo, backupRead, backupReadChunk, createBackupWriter, backupWrite, closeWriter, close. */
   op: string;
   /** The path the call is about (layer path, file path, volume …), when it has one. */
   path?: string;
@@ -22,6 +22,8 @@ const WIN32_NAME: Record<string, string> = {
   openForBackup: 'CreateFileW',
   setBasicInfo: 'SetFileInformationByHandle',
   getBasicInfo: 'GetFileInformationByHandleEx',
+  backupRead: 'BackupRead',
+  backupReadChunk: 'BackupRead',
   backupWrite: 'BackupWrite',
   closeWriter: 'BackupWrite',
   close: 'CloseHandle',
@@ -57,6 +59,10 @@ export interface RecordingOptions {
   onImportLayer?: (layerPath: string, sourceFolder: string) => void;
   /** Basic info getBasicInfo answers for a path never set (default: a plain folder). */
   basicInfoOf?: (path: string) => FileBasicInfo | undefined;
+  /** What BackupRead gives for a path (default nothing); handed out in small chunks, so readers meet split headers. */
+  backupStreamOf?: (path: string) => Uint8Array | undefined;
+  /** The chunk size of those reads (default 7 bytes). */
+  backupReadChunk?: number;
   /** What GetLayerMountPath answers. */
   mountPath?: string;
 }
@@ -105,9 +111,14 @@ export function recordingPlatform(options: RecordingOptions = {}): RecordingPlat
         record('setBasicInfo', path, info);
         basicInfo.set(path, info);
       },
-      // eslint-disable-next-line require-yield
-      readBackupStream: async function* () {
-        record('backupRead', path);
+      readBackupStream: async function* (o = {}) {
+        record('backupRead', path, o.includeSecurity !== false);
+        const bytes = options.backupStreamOf?.(path) ?? new Uint8Array(0);
+        const step = options.backupReadChunk ?? 7;
+        for (let off = 0; off < bytes.length; off += step) {
+          record('backupReadChunk', path, off);
+          yield bytes.subarray(off, off + step);
+        }
       },
       createBackupWriter: (o = {}) => {
         record('createBackupWriter', path, o.includeSecurity !== false);
@@ -164,7 +175,10 @@ export function recordingPlatform(options: RecordingOptions = {}): RecordingPlat
     deactivateLayer: simple('deactivateLayer'),
     prepareLayer: async (layerPath, parents) => record('prepareLayer', layerPath, [...parents]),
     unprepareLayer: simple('unprepareLayer'),
-    destroyLayer: simple('destroyLayer'),
+    destroyLayer: async (layerPath) => {
+      record('destroyLayer', layerPath);
+      rmSync(layerPath, { recursive: true, force: true }); // DestroyLayer deletes the folder and all in it
+    },
     createSandboxLayer: async (layerPath, parents) => record('createSandboxLayer', layerPath, [...parents]),
     expandSandboxSize: async (layerPath, size) => record('expandSandboxSize', layerPath, size),
     processBaseImage: simple('processBaseImage'),

@@ -22,7 +22,7 @@ test('static: cmdlets call only methods the backend has', () => {
 
 test('static: the layer cmdlets send only parameters their method accepts', () => {
   const problems: string[] = [];
-  for (const name of ['Import-WcLayer', 'New-CimLayer', 'Export-WcLayer', 'ConvertTo-CimLayer', 'Test-WcLayer', 'Remove-WcLayer', 'Get-WcLayer']) {
+  for (const name of ['Import-WcLayer', 'New-CimLayer', 'Export-WcLayer', 'ConvertTo-CimLayer', 'Test-WcLayer', 'Remove-WcLayer', 'Get-WcLayer', 'Mount-WcLayer', 'Dismount-WcLayer']) {
     const src = readFileSync(join(publicDir, `${name}.ps1`), 'utf8');
     const called = [...src.matchAll(/Invoke-WcRequest\s+-Method\s+'([^']+)'/g)].map((m) => m[1]!);
     assert.ok(called.length, name);

@@ -5,8 +5,9 @@ function Remove-WcLayer {
 
     .DESCRIPTION
     Deletes each layer folder: it is first renamed aside (so a half-deleted layer never looks
-    like a whole one, as Docker does), then removed. A folder that does not hold a layer is
-    refused unless -Force. Asks for confirmation (ConfirmImpact High) unless -Confirm:$false.
+    like a whole one, as Docker does), then removed: on Windows with vmcompute DestroyLayer, as
+    hcsshim's 'wclayer remove' does. A CIM layer whose image hcsshim keeps beside the folder
+    loses that image too. A folder that does not hold a layer is refused unless -Force. Asks for confirmation (ConfirmImpact High) unless -Confirm:$false.
 
     .PARAMETER Path
     Layer folders. Accepts strings and FullName/LayerPath from the pipeline.

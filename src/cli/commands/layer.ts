@@ -176,7 +176,7 @@ const convertCommand: CommandModule<object, LayerArgs> = {
 
 const removeCommand: CommandModule<object, LayerArgs> = {
   command: 'remove <path>',
-  describe: 'Delete a layer folder (renamed aside first, so a half-deleted layer never looks whole)',
+  describe: 'Delete a layer folder (renamed aside first, so a half-deleted layer never looks whole); on Windows through vmcompute DestroyLayer, as hcsshim; an hcsshim-placed CIM image goes too',
   builder: (y: Argv) =>
     layerPos(y)
       .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Delete the folder even if it does not look like a layer' })

@@ -10,8 +10,9 @@
 //   ProcessBaseImage, and ProcessUtilityImage when the layer has UtilityVM/Files.
 //
 // child layer, hcsshim's legacyLayerWriter + ImportLayer:
-//   the utility VM (already cloned from the parent and overlaid in the staged folder) is restored
-//   straight into the layer folder; everything else is rendered as the HCS import folder R
+//   the utility VM (already cloned from the parent and overlaid in the staged folder) is made
+//   straight in the layer folder: files cloned unchanged hard-linked to the parent's (cloneTree),
+//   folders, reparse points, the BCD files and this layer's own files restored; everything else is rendered as the HCS import folder R
 //   (hcs-import-folder.ts) whose staged objects get their times with attributes 0 (the delta
 //   hives restored with BackupWrite without security, as hcsshim does); then
 //   ImportLayer(layer, R, parents); Files\ tombstones deleted; hard links made (target from this
@@ -34,6 +35,7 @@ import { META_DIR } from './format.js';
 import { metadataStreams, writeHcsImportFolder } from './hcs-import-folder.js';
 import type { FinishImportDetails, LegacyLayerPlatform } from './platform.js';
 import { readLegacyLayer } from './reader.js';
+import { readUtilityVmThroughPlatform } from './windows-parent.js';
 
 /** SeSecurityPrivilege too: the restore access includes ACCESS_SYSTEM_SECURITY (moby and containerd enable it). */
 export const IMPORT_PRIVILEGES: readonly PrivilegeName[] = ['SeBackupPrivilege', 'SeRestorePrivilege', 'SeSecurityPrivilege'];
@@ -46,7 +48,14 @@ const SAVED_BCD_FILES = ['bcd.bak', 'bcd.log.bak', 'bcd.log1.bak', 'bcd.log2.bak
 export function createWindowsLayerFinish(p: Platform): LegacyLayerPlatform {
   return {
     finishImport: (layerPath, staged, parents, details) => finish(p, layerPath, staged, parents, details),
+    readParentUtilityVm: (parent, signal) => readParentUtilityVm(p, parent, signal),
   };
+}
+
+/** The parent's utility VM read through the Platform, with the privileges its backup-semantics opens need (the clone runs before finishImport). */
+async function* readParentUtilityVm(p: Platform, parent: string, signal?: AbortSignal): AsyncIterable<Entry> {
+  await p.enableProcessPrivileges(IMPORT_PRIVILEGES);
+  yield* readUtilityVmThroughPlatform(p, parent, signal);
 }
 
 /**
@@ -113,7 +122,9 @@ async function finishChild(
 ): Promise<void> {
   const { signal } = details;
   const check = (): void => throwIfCancelled(signal, `finishing layer ${layerPath}`);
-  const uvmDirs = details.hasUtilityVM ? await restoreEntries(p, readLegacyLayer(staged, { skipRecycleBin: false }), layerPath, { ...details, filter: isUvmPath }) : [];
+  const uvmDirs = details.hasUtilityVM
+    ? await restoreEntries(p, readLegacyLayer(staged, { skipRecycleBin: false }), layerPath, { ...details, filter: isUvmPath, linkFrom: details.clonedUtilityVmFiles })
+    : [];
   // What this layer adds, for hard links: a target added here is linked from the new layer (hcsshim addedFiles).
   const own = new Set<string>();
   const plan = await writeHcsImportFolder(readLegacyLayer(staged, { skipRecycleBin: false }), importFolder, {
@@ -175,6 +186,8 @@ async function withFile<T>(p: Platform, path: string, access: 'readWrite' | 'res
 
 interface RestoreOptions extends TaskOptions {
   filter: (path: string) => boolean;
+  /** Files hard-linked to an existing file (layer path → source) rather than restored; their streams come with the link. */
+  linkFrom?: ReadonlyMap<string, string> | undefined;
 }
 
 /**
@@ -185,6 +198,7 @@ interface RestoreOptions extends TaskOptions {
 async function restoreEntries(p: Platform, entries: AsyncIterable<Entry>, root: string, options: RestoreOptions): Promise<Dir[]> {
   const dirs: Dir[] = [];
   let open: { path: string; file: BackupFile; writer: BackupStreamWriter } | undefined;
+  let linked: string | undefined;
   const closeOpen = async (): Promise<void> => {
     const o = open;
     open = undefined;
@@ -202,6 +216,11 @@ async function restoreEntries(p: Platform, entries: AsyncIterable<Entry>, root: 
         continue;
       }
       throwIfCancelled(options.signal, `restoring ${e.path}`);
+      if (e.kind === 'stream' && e.path === linked) {
+        e.data?.destroy();
+        continue;
+      }
+      linked = undefined;
       if (e.kind === 'stream') {
         if (!open || open.path !== e.path) throw new WcError('Internal', `alternate stream ${e.path}:${e.name} does not follow its file`, { entry: e.path });
         await open.writer.write(encodeBackupStreamHeader({ id: BACKUP_STREAM_ID.ALTERNATE_DATA, attributes: 0, size: e.size, name: `:${e.name}:$DATA` }));
@@ -221,6 +240,15 @@ async function restoreEntries(p: Platform, entries: AsyncIterable<Entry>, root: 
           break;
         }
         case 'file': {
+          const source = options.linkFrom?.get(e.path);
+          if (source !== undefined) {
+            e.data?.destroy();
+            await link(source, disk).catch((err) => {
+              throw fromNodeError(err, disk);
+            });
+            linked = e.path;
+            break;
+          }
           open = await startRestore(p, disk, e.path, e.info, 'createNew');
           if (!(e.info.reparseData && e.size === 0)) {
             await open.writer.write(encodeBackupStreamHeader({ id: BACKUP_STREAM_ID.DATA, attributes: 0, size: e.size, name: '' }));

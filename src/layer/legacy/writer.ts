@@ -8,11 +8,11 @@ import { closeSync, constants as fsConstants, futimesSync, openSync, utimesSync,
 import { copyFile, lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { WcError, corrupt, fromNodeError, invalidArgument, isWcError } from '../../errors.js';
-import { FILETIME_UNIX_EPOCH, FILE_ATTRIBUTE, type FileInfo } from '../../formats/entry.js';
+import { FILETIME_UNIX_EPOCH, FILE_ATTRIBUTE, type Entry, type FileInfo } from '../../formats/entry.js';
 import { checkLayerPath, checkStreamName, hasPathPrefix, parentPath } from '../paths.js';
 import { checkFileInfo, GuardedLayerWriter } from '../guarded-writer.js';
 import { linkOrCopy } from '../../fs/link.js';
-import { META_DIR, STREAMS_DIR, TOMBSTONES_FILE, fileInfoOf, infoFields, tombstoneLine, tombstonesHeader, type DirRecord, type FileRecord, type LayerKind, type MetaRecord, type StreamRecord } from './format.js';
+import { META_DIR, META_FILE, STREAMS_DIR, TOMBSTONES_FILE, fileInfoOf, infoFields, tombstoneLine, tombstonesHeader, type DirRecord, type FileRecord, type LayerKind, type MetaRecord, type StreamRecord } from './format.js';
 import { MetadataLog, readMetadata } from './metadata.js';
 import type { LegacyLayerPlatform } from './platform.js';
 
@@ -396,6 +396,15 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
     } catch (e) {
       throw isWcError(e) ? e : fail(fromNodeError(e, src).message);
     }
+    const readForeign = this.options.platform?.readParentUtilityVm;
+    if (readForeign && !(await lstat(join(parent, META_DIR, META_FILE)).catch(() => undefined))) {
+      try {
+        await this.cloneEntries(parent, readForeign.call(this.options.platform, parent, this.options.signal), info);
+      } catch (e) {
+        throw fail(isWcError(e) ? e.message : fromNodeError(e).message);
+      }
+      return;
+    }
     // First pass: the parent's UtilityVM folder record (used when no entry gave one) and the
     // targets outside the UVM that its UVM links point to.
     const outside = new Set<string>();
@@ -466,6 +475,35 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
     }
   }
 
+  /**
+   * The clone from a parent without WcLayer metadata, read through the platform hook: the same
+   * result as cloneRecords (folders made, files linked, the BCD files copied, reparse points as
+   * empty data files holding their reparse data in the metadata).
+   */
+  private async cloneEntries(parent: string, entries: AsyncIterable<Entry>, info: FileInfo | undefined): Promise<void> {
+    for await (const e of entries) {
+      if (e.kind !== 'directory' && e.kind !== 'file') throw new WcError('Internal', `unexpected ${e.kind} entry ${e.path} in the parent utility VM`, { entry: e.path });
+      if (e.path === UVM) {
+        await mkdir(this.disk(UVM));
+        this.hasUtilityVM = true;
+        const index = await this.log.append({ k: 'd', p: UVM, ...infoFields(info ?? e.info) });
+        this.known.set(lower(UVM), { path: UVM, at: UVM, kind: 'd', index, streams: [], attributes: (info ?? e.info).attributes, own: true });
+        continue;
+      }
+      if (!this.hasUtilityVM || !isUvmPath(e.path)) throw new WcError('Internal', `parent utility VM entry ${e.path} out of order`, { entry: e.path });
+      if (e.kind === 'directory') {
+        await mkdir(this.disk(e.path));
+        this.dirTimes.push({ at: e.path, times: diskTimes(e.info) });
+        await this.cloned({ k: 'd', p: e.path, ...infoFields(e.info) }, e.path, 'd');
+        continue;
+      }
+      if (e.info.attributes & FILE_ATTRIBUTE.REPARSE_POINT) await writeNew(this.disk(e.path), '');
+      else await this.cloneFile(join(parent, e.path), this.disk(e.path), e.path);
+      await this.cloned({ k: 'f', p: e.path, s: e.info.attributes & FILE_ATTRIBUTE.REPARSE_POINT ? 0 : e.size, ...infoFields(e.info) }, e.path, 'f');
+    }
+    if (!this.hasUtilityVM) throw new WcError('Internal', 'the parent utility VM reader gave no UtilityVM folder');
+  }
+
   private async cloned(r: MetaRecord, at: string, kind: 'd' | 'f' | 'l'): Promise<Known> {
     const index = await this.log.append(r);
     const k: Known = { path: r.p, at, kind, index, streams: [], attributes: r.k === 'd' || r.k === 'f' ? r.a : 0, own: false };
@@ -483,6 +521,16 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
     await linkOrCopy(join(parent, META_DIR, STREAMS_DIR, s.f), join(this.stagingPath, META_DIR, STREAMS_DIR, f));
     const index = await this.log.append({ ...s, p: owner.path, f });
     owner.streams.push(index);
+  }
+
+  /** Cloned utility VM files still as the parent has them, that hcsshim's cloneTree hard-links. */
+  private clonedFiles(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const k of this.known.values()) {
+      if (k.own || k.kind !== 'f' || k.attributes & FILE_ATTRIBUTE.REPARSE_POINT || MUTATED_FILES.has(k.path)) continue;
+      out.set(k.path, join(this.parents[0]!, k.at));
+    }
+    return out;
   }
 
   // ---- close ----
@@ -519,6 +567,7 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
         await this.options.platform.finishImport(this.layerPath, this.stagingPath, this.parents, {
           kind: this.kind,
           hasUtilityVM: this.hasUtilityVM,
+          ...(this.kind === 'import' && this.hasUtilityVM ? { clonedUtilityVmFiles: this.clonedFiles() } : {}),
           ...(this.options.signal ? { signal: this.options.signal } : {}),
         });
       } finally {

@@ -121,7 +121,7 @@ export const layerMethods: RpcMethod[] = [
   }),
   defineMethod({
     name: 'layer/remove',
-    summary: 'delete a layer folder (renamed aside first); refuses a folder that is not a layer unless force',
+    summary: 'delete a layer folder (renamed aside first; on Windows through DestroyLayer; an hcsshim-placed CIM image too); refuses a folder that is not a layer unless force',
     params: ['layerPath', 'force'],
     handler: async (p) => {
       const layerPath = p.string('layerPath');
