@@ -13,6 +13,7 @@
 
 import { WorkerHasher, InlineHasher, type Block, type BlockHasher } from './hasher.js';
 import type { AppendSink } from './io.js';
+import { newBlock } from '../hash-worker.js';
 import { PAGE_SIZE, type ObjectIdEntry, type RegionOffset, type StreamRecord } from './layout.js';
 import { DIGEST_SIZE, type ObjectIndex } from './objectid.js';
 
@@ -120,7 +121,11 @@ export class DataRegion {
   private async takeBlock(): Promise<Block> {
     for (;;) {
       this.check();
-      const b = this.free.pop() ?? (this.blockCount < MAX_BLOCKS ? { id: this.blockCount++, bytes: new Uint8Array(new SharedArrayBuffer(BLOCK_SIZE)), refs: 0 } : undefined);
+      let b = this.free.pop();
+      if (!b && this.blockCount < MAX_BLOCKS) {
+        this.blockCount++;
+        b = newBlock(BLOCK_SIZE);
+      }
       if (b) {
         b.refs = 1; // the fill reference, dropped when the next block takes over
         return b;

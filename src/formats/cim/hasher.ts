@@ -1,21 +1,10 @@
-// SHA-512 of the data objects (object IDs, spec §6.3), taken either on the calling thread or on
-// a worker thread beside the parsing and the I/O. The bytes live in shared blocks (see
-// data-region.ts): the worker reads them in place, so nothing is copied or transferred; it
-// reports back which blocks it is done with and the digests, in order. Work is batched: a
-// message goes when POST_BYTES are waiting, or at the next turn of the event loop.
+// SHA-512 of the CIM data objects (object IDs, spec §6.3), on the calling thread or on a worker
+// (hash-worker.ts) beside the parsing and the I/O; the bytes live in data-region.ts's blocks.
 
 import { createHash, type Hash } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import { hashWorker, type Block, type ReleaseBlock } from '../hash-worker.js';
 
-const POST_BYTES = 512 << 10;
-
-/** A piece of shared memory that holds data-region bytes until they are hashed and written. */
-export interface Block {
-  readonly id: number;
-  readonly bytes: Uint8Array;
-  /** Users not done with the block (hash work, objects holding bytes, writes in flight). */
-  refs: number;
-}
+export type { Block, ReleaseBlock };
 
 export interface BlockHasher {
   /** Adds bytes [start, end) of `block` to the current object; calls release(block) once read. */
@@ -27,7 +16,6 @@ export interface BlockHasher {
   close(): Promise<void>;
 }
 
-export type ReleaseBlock = (block: Block) => void;
 
 /** Hashes on the calling thread, at once. */
 export class InlineHasher implements BlockHasher {
@@ -46,111 +34,46 @@ export class InlineHasher implements BlockHasher {
   async close(): Promise<void> {}
 }
 
-// Messages in: { blocks?: [id, SharedArrayBuffer][], ops: number[] } where ops is a flat list of
-// (1, block, start, end) = hash these bytes, (2) = digest of the object so far.
-// Messages out: { acks: block ids, digests: Uint8Array[] }.
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const blocks = new Map();
-let h = createHash('sha512');
-parentPort.on('message', (m) => {
-  if (m.blocks) for (const [id, sab] of m.blocks) blocks.set(id, new Uint8Array(sab));
-  const acks = [];
-  const digests = [];
-  const ops = m.ops;
-  for (let i = 0; i < ops.length; ) {
-    if (ops[i] === 1) {
-      h.update(blocks.get(ops[i + 1]).subarray(ops[i + 2], ops[i + 3]));
-      acks.push(ops[i + 1]);
-      i += 4;
-    } else {
-      digests.push(h.digest());
-      h = createHash('sha512');
-      i += 1;
-    }
-  }
-  parentPort.postMessage({ acks, digests });
-});
-`;
-
-/** Hashes on a worker thread (the constructor throws where workers are unavailable). */
+/** SHA-512 of the data objects on the shared hashing thread (hash-worker.ts). */
 export class WorkerHasher implements BlockHasher {
-  private readonly worker: Worker;
-  private readonly known = new Set<number>();
-  private readonly byId = new Map<number, Block>();
-  private newBlocks: [number, SharedArrayBuffer][] = [];
-  private ops: number[] = [];
-  private opBytes = 0;
-  private scheduled: NodeJS.Immediate | undefined;
-  /** Messages sent and not answered. */
-  private outstanding = 0;
-  private digests: { resolve: (d: Uint8Array) => void; reject: (e: Error) => void }[] = [];
-  private failure: Error | undefined;
+  private readonly worker = hashWorker();
+  private stream: number | undefined;
+  private readonly known = new Set<Block>();
+  private readonly stopListening: () => void;
 
   constructor(
     private readonly release: ReleaseBlock,
-    private readonly onFailure: (e: Error) => void,
+    onFailure: (e: Error) => void,
   ) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true });
-    this.worker.unref();
-    this.worker.on('message', (m: { acks: number[]; digests: Uint8Array[] }) => {
-      this.outstanding--;
-      for (const id of m.acks) this.release(this.byId.get(id)!);
-      for (const d of m.digests) this.digests.shift()?.resolve(new Uint8Array(d));
-      // Keep the process alive only while there is work, so an idle writer never pins it.
-      if (this.outstanding === 0) this.worker.unref();
-    });
-    this.worker.on('error', (e) => this.fail(e));
-    this.worker.on('exit', () => this.fail(new Error('the hashing worker thread ended')));
-  }
-
-  private fail(e: Error): void {
-    if (this.failure) return;
-    this.failure = e;
-    for (const d of this.digests.splice(0)) d.reject(e);
-    this.onFailure(e);
-  }
-
-  private schedule(): void {
-    if (this.opBytes >= POST_BYTES) this.flush();
-    else this.scheduled ??= setImmediate(() => this.flush());
+    this.stopListening = this.worker.onFailure(onFailure);
   }
 
   update(block: Block, start: number, end: number): void {
-    if (this.failure) throw this.failure;
-    if (!this.known.has(block.id)) {
-      this.known.add(block.id);
-      this.byId.set(block.id, block);
-      this.newBlocks.push([block.id, block.bytes.buffer as SharedArrayBuffer]);
+    if (!this.known.has(block)) {
+      this.known.add(block);
+      this.worker.register(block, this.release);
     }
-    this.ops.push(1, block.id, start, end);
-    this.opBytes += end - start;
-    this.schedule();
+    this.stream ??= this.worker.open('sha512');
+    this.worker.update(this.stream, block, start, end);
   }
 
   digest(): Promise<Uint8Array> {
-    if (this.failure) return Promise.reject(this.failure);
-    this.ops.push(2);
-    this.schedule();
-    return new Promise<Uint8Array>((resolve, reject) => this.digests.push({ resolve, reject }));
+    const stream = this.stream ?? this.worker.open('sha512');
+    this.stream = undefined;
+    return this.worker.digest(stream);
   }
 
   flush(): void {
-    if (this.scheduled) clearImmediate(this.scheduled);
-    this.scheduled = undefined;
-    if (this.ops.length === 0 || this.failure) return;
-    this.opBytes = 0;
-    const m = this.newBlocks.length ? { blocks: this.newBlocks, ops: this.ops } : { ops: this.ops };
-    this.newBlocks = [];
-    this.ops = [];
-    this.outstanding++;
-    this.worker.ref();
-    this.worker.postMessage(m);
+    this.worker.flush();
   }
 
+  /** Lets go of the blocks (the thread stays for others; it idles without work). */
   async close(): Promise<void> {
-    this.fail(new Error('the hasher is closed'));
-    await this.worker.terminate();
+    this.stopListening();
+    if (this.stream !== undefined) void this.worker.digest(this.stream).catch(() => undefined); // ends the stream
+    this.stream = undefined;
+    for (const b of this.known) this.worker.forget(b);
+    this.known.clear();
+    this.worker.flush();
   }
 }
