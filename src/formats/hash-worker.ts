@@ -20,10 +20,11 @@ export interface Block {
 
 export type ReleaseBlock = (block: Block) => void;
 
-// Messages in: { blocks?: [id, SharedArrayBuffer][], ops: number[] } where ops is a flat list of
+// Messages in: { blocks?: [id, SharedArrayBuffer][], ops: Int32Array } where ops is a flat list of
 // (1, stream, block, start, end) = hash these bytes into that stream, (2, stream) = the stream's
 // digest (the stream ends), (3, stream, algorithm index) = open a stream, (4, block) = forget a
-// block. Messages out: { acks: block ids, digests }.
+// block. Messages out: { acks: block ids (Int32Array), digests }. Typed arrays, because cloning a
+// plain array of numbers costs a lot more per message.
 const ALGORITHMS = ['sha256', 'sha512'] as const;
 export type HashAlgorithm = (typeof ALGORITHMS)[number];
 
@@ -55,7 +56,8 @@ parentPort.on('message', (m) => {
       i += 2;
     }
   }
-  parentPort.postMessage({ acks, digests });
+  const a = Int32Array.from(acks);
+  parentPort.postMessage({ acks: a, digests }, [a.buffer]);
 });
 `;
 
@@ -75,7 +77,8 @@ export class HashWorker {
   private readonly worker: Worker;
   private readonly blocks = new Map<number, { block: Block; release: ReleaseBlock }>();
   private newBlocks: [number, SharedArrayBuffer][] = [];
-  private ops: number[] = [];
+  private ops = new Int32Array(1024);
+  private opLen = 0;
   private opBytes = 0;
   private nextStream = 1;
   private scheduled: NodeJS.Timeout | undefined;
@@ -88,7 +91,7 @@ export class HashWorker {
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { algorithms: ALGORITHMS } });
     this.worker.unref();
-    this.worker.on('message', (m: { acks: number[]; digests: Uint8Array[] }) => {
+    this.worker.on('message', (m: { acks: Int32Array; digests: Uint8Array[] }) => {
       this.outstanding--;
       for (const id of m.acks) {
         const b = this.blocks.get(id);
@@ -115,8 +118,18 @@ export class HashWorker {
     return () => this.failureListeners.delete(listener);
   }
 
+  private push(...values: number[]): void {
+    if (this.opLen + values.length > this.ops.length) {
+      const bigger = new Int32Array(this.ops.length * 2);
+      bigger.set(this.ops.subarray(0, this.opLen));
+      this.ops = bigger;
+    }
+    this.ops.set(values, this.opLen);
+    this.opLen += values.length;
+  }
+
   private schedule(): void {
-    if (this.opBytes >= POST_BYTES || this.ops.length >= POST_OPS) this.flush();
+    if (this.opBytes >= POST_BYTES || this.opLen >= POST_OPS) this.flush();
     else this.scheduled ??= setTimeout(() => this.flush(), POST_DELAY_MS);
   }
 
@@ -129,7 +142,7 @@ export class HashWorker {
   /** The thread lets go of `block` (after its last range was released). */
   forget(block: Block): void {
     if (!this.blocks.delete(block.id)) return;
-    this.ops.push(4, block.id);
+    this.push(4, block.id);
     this.schedule();
   }
 
@@ -137,14 +150,14 @@ export class HashWorker {
   open(algorithm: HashAlgorithm): number {
     if (this.failure) throw this.failure;
     const stream = this.nextStream++;
-    this.ops.push(3, stream, ALGORITHMS.indexOf(algorithm));
+    this.push(3, stream, ALGORITHMS.indexOf(algorithm));
     return stream;
   }
 
   /** Hashes bytes [start, end) of a registered block into `stream`; its release follows once read. */
   update(stream: number, block: Block, start: number, end: number): void {
     if (this.failure) throw this.failure;
-    this.ops.push(1, stream, block.id, start, end);
+    this.push(1, stream, block.id, start, end);
     this.opBytes += end - start;
     this.schedule();
   }
@@ -152,7 +165,7 @@ export class HashWorker {
   /** The digest of everything hashed into `stream`, which then ends. */
   digest(stream: number): Promise<Uint8Array> {
     if (this.failure) return Promise.reject(this.failure);
-    this.ops.push(2, stream);
+    this.push(2, stream);
     this.schedule();
     return new Promise<Uint8Array>((resolve, reject) => this.digests.push({ resolve, reject }));
   }
@@ -161,14 +174,15 @@ export class HashWorker {
   flush(): void {
     if (this.scheduled) clearTimeout(this.scheduled);
     this.scheduled = undefined;
-    if (this.ops.length === 0 || this.failure) return;
+    if (this.opLen === 0 || this.failure) return;
     this.opBytes = 0;
-    const m = this.newBlocks.length ? { blocks: this.newBlocks, ops: this.ops } : { ops: this.ops };
+    const ops = this.ops.slice(0, this.opLen);
+    this.opLen = 0;
+    const m = this.newBlocks.length ? { blocks: this.newBlocks, ops } : { ops };
     this.newBlocks = [];
-    this.ops = [];
     this.outstanding++;
     this.worker.ref();
-    this.worker.postMessage(m);
+    this.worker.postMessage(m, [ops.buffer]);
   }
 }
 
