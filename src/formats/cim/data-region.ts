@@ -18,9 +18,9 @@ import { PAGE_SIZE, type ObjectIdEntry, type RegionOffset, type StreamRecord } f
 import { DIGEST_SIZE, type ObjectIndex } from './objectid.js';
 
 const BLOCK_SIZE = 1 << 20;
-const MAX_BLOCKS = 40;
+const MAX_BLOCKS = 24;
 /** Larger objects stream straight to the file instead of waiting for their digest in memory. */
-export const HOLD_MAX = 16 << 20;
+export const HOLD_MAX = 8 << 20;
 /** Placed bytes are written in batches of about this size (one writev each). */
 const WRITE_BATCH = 4 << 20;
 /** Inline hashing until this many bytes went through: small images never start a worker. */
