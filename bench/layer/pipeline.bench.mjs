@@ -1,16 +1,19 @@
 #!/usr/bin/env node
-// Import and export pipelines against GNU tar, in one run, on a generated layer:
-//   tar.gz → legacy layer (wclayer import)        vs  tar -xzf of the same file
-//   legacy layer → tar.gz (wclayer export, gzip 6) vs  tar -czf of the extracted copy (gzip 6)
-// Each command runs in its own process under /usr/bin/time (wall time and peak RSS); rounds
-// alternate between the two tools and the best time is kept.
-//   node bench/layer/pipeline.bench.mjs [--size 2GB] [--files N] [--rounds R]
-//   (legacy and CIM layers; the CIM rows run after the legacy ones in each round)
-// Default 0.5 GB / 5,000 files; 2 GB uses 20,000 files unless --files is given. Needs a build.
+// Import and export pipelines against GNU tar, in one run, on a generated layer, at 0.5 GB
+// (5,000 files) and 2 GB (20,000 files) by default:
+//   tar.gz → legacy layer (wclayer import)        vs  tar -xzf of the same file (goal ≤ 1.0×)
+//   tar.gz → CIM layer (wclayer import --cim)     vs  tar -xzf                  (goal ≤ 0.5×)
+//   legacy / CIM layer → tar.gz (gzip 6)          vs  tar -czf of the extracted copy (gzip 6)
+// Each command runs in its own process under /usr/bin/time (wall, user+sys CPU, peak RSS);
+// rounds alternate between the tools and the best time is kept. Floors printed beside: gunzip
+// alone (Node's zlib, the same inflate the import runs; one gzip stream cannot be split) and
+// `gzip -dc`, since a single-stream import can be no faster than its inflate.
+//   node bench/layer/pipeline.bench.mjs [--size 512MB,2GB] [--files N] [--rounds R]
+// Needs a build. Peak RSS must stay under 300 MB and within 20% between the two sizes.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,66 +23,92 @@ const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
 };
-const sizeText = arg('size', process.env.WCLAYER_BENCH_SIZE ?? '512MB');
-const sizeBytes = (() => {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)/i.exec(sizeText);
-  return Math.round(Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase()));
-})();
-const files = Number(arg('files', String(Math.max(1000, Math.round((sizeBytes / (512 * 2 ** 20)) * 5000)))));
+const sizes = arg('size', process.env.WCLAYER_BENCH_SIZE ?? '512MB,2GB').split(',');
 const rounds = Number(arg('rounds', '2'));
-const dir = mkdtempSync(join(tmpdir(), 'wclayer-bench-pipeline-'));
 
-function timed(cmd, args) {
-  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const m = /TIME ([\d.]+) (\d+)\s*$/.exec(r.stderr);
-  if (r.status !== 0 || !m) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
-  return { seconds: Number(m[1]), rssMiB: Number(m[2]) / 1024 };
+const parseSize = (text) => {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)/i.exec(text);
+  return Math.round(Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase()));
+};
+
+function timed(cmd, args, shell = false) {
+  const full = shell ? ['sh', '-c', cmd] : [cmd, ...args];
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', ...full], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`${full.join(' ')} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
+  return { seconds: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), rssMiB: Number(m[4]) / 1024 };
 }
 
 function best(list) {
-  return { seconds: Math.min(...list.map((x) => x.seconds)), rssMiB: Math.max(...list.map((x) => x.rssMiB)) };
+  return { seconds: Math.min(...list.map((x) => x.seconds)), cpu: Math.min(...list.map((x) => x.cpu)), rssMiB: Math.max(...list.map((x) => x.rssMiB)) };
 }
 
-try {
-  const tarGz = join(dir, 'sample.tar.gz');
-  console.log(`generating a ${sizeText} / ${files}-file sample base layer (gzip) in ${dir} …`);
-  const g = spawnSync(process.execPath, [cli, 'sample', '--seed', 'bench', '--files', String(files), '--size', sizeText, '-o', tarGz], { encoding: 'utf8' });
-  if (g.status !== 0) throw new Error(g.stderr);
-  console.log(`tar.gz: ${(statSync(tarGz).size / 2 ** 20).toFixed(1)} MiB`);
+const GUNZIP = `const z=require('zlib'),fs=require('fs');fs.createReadStream(process.argv[1],{highWaterMark:1<<20}).pipe(z.createGunzip({chunkSize:256*1024})).on('data',()=>{}).on('end',()=>{})`;
 
-  const ours = { imp: [], exp: [], cimImp: [], cimExp: [] };
-  const gnu = { imp: [], exp: [] };
-  for (let r = 0; r < rounds; r++) {
-    const layer = join(dir, `layer-${r}`);
-    const cimLayer = join(dir, `cim-layer-${r}`);
-    const extracted = join(dir, `extracted-${r}`);
-    spawnSync('mkdir', ['-p', extracted]);
-    const order = r % 2 === 0 ? ['gnu', 'ours'] : ['ours', 'gnu'];
-    for (const who of order) {
-      if (who === 'gnu') gnu.imp.push(timed('tar', ['--warning=no-unknown-keyword', '-xzf', tarGz, '-C', extracted]));
-      else ours.imp.push(timed(process.execPath, [cli, 'import', '-i', tarGz, layer]));
+const rssBySize = [];
+for (const sizeText of sizes) {
+  const sizeBytes = parseSize(sizeText);
+  const files = Number(arg('files', String(Math.max(1000, Math.round((sizeBytes / (512 * 2 ** 20)) * 5000)))));
+  const dir = mkdtempSync(join(tmpdir(), 'wclayer-bench-pipeline-'));
+  try {
+    const tarGz = join(dir, 'sample.tar.gz');
+    console.log(`\ngenerating a ${sizeText} / ${files}-file sample base layer (gzip) in ${dir} …`);
+    const g = spawnSync(process.execPath, [cli, 'sample', '--seed', 'bench', '--files', String(files), '--size', sizeText, '-o', tarGz], { encoding: 'utf8' });
+    if (g.status !== 0) throw new Error(g.stderr);
+    console.log(`tar.gz: ${(statSync(tarGz).size / 2 ** 20).toFixed(1)} MiB; load average ${loadavg()[0].toFixed(2)}`);
+
+    const ours = { imp: [], exp: [], cimImp: [], cimExp: [] };
+    const gnu = { imp: [], exp: [] };
+    const floor = { node: [], gzip: [] };
+    for (let r = 0; r < rounds; r++) {
+      const layer = join(dir, `layer-${r}`);
+      const cimLayer = join(dir, `cim-layer-${r}`);
+      const extracted = join(dir, `extracted-${r}`);
+      spawnSync('mkdir', ['-p', extracted]);
+      const order = r % 2 === 0 ? ['gnu', 'ours'] : ['ours', 'gnu'];
+      for (const who of order) {
+        if (who === 'gnu') gnu.imp.push(timed('tar', ['--warning=no-unknown-keyword', '-xzf', tarGz, '-C', extracted]));
+        else {
+          ours.imp.push(timed(process.execPath, [cli, 'import', '-i', tarGz, layer]));
+          ours.cimImp.push(timed(process.execPath, [cli, 'import', '--cim', '-i', tarGz, cimLayer]));
+        }
+      }
+      floor.node.push(timed(process.execPath, ['-e', GUNZIP, tarGz]));
+      floor.gzip.push(timed(`gzip -dc '${tarGz}' > /dev/null`, [], true));
+      ours.cimExp.push(timed(process.execPath, [cli, 'export', '-o', join(dir, `ours-cim-${r}.tar.gz`), cimLayer]));
+      rmSync(cimLayer, { recursive: true, force: true });
+      for (const who of order) {
+        if (who === 'gnu') gnu.exp.push(timed('tar', ['-czf', join(dir, `gnu-${r}.tar.gz`), '-C', extracted, '.']));
+        else ours.exp.push(timed(process.execPath, [cli, 'export', '-o', join(dir, `ours-${r}.tar.gz`), layer]));
+      }
+      rmSync(layer, { recursive: true, force: true });
+      rmSync(extracted, { recursive: true, force: true });
     }
-    ours.cimImp.push(timed(process.execPath, [cli, 'import', '--cim', '-i', tarGz, cimLayer]));
-    ours.cimExp.push(timed(process.execPath, [cli, 'export', '-o', join(dir, `ours-cim-${r}.tar.gz`), cimLayer]));
-    rmSync(cimLayer, { recursive: true, force: true });
-    for (const who of order) {
-      if (who === 'gnu') gnu.exp.push(timed('tar', ['-czf', join(dir, `gnu-${r}.tar.gz`), '-C', extracted, '.']));
-      else ours.exp.push(timed(process.execPath, [cli, 'export', '-o', join(dir, `ours-${r}.tar.gz`), layer]));
+    const rows = [
+      ['tar.gz → legacy layer', best(ours.imp), 'tar -xzf', best(gnu.imp), '≤ 1.0×'],
+      ['tar.gz → CIM layer', best(ours.cimImp), 'tar -xzf', best(gnu.imp), '≤ 0.5×'],
+      ['legacy layer → tar.gz', best(ours.exp), 'tar -czf', best(gnu.exp), ''],
+      ['CIM layer → tar.gz', best(ours.cimExp), 'tar -czf', best(gnu.exp), ''],
+      ['floor: Node gunzip alone', best(floor.node), 'tar -xzf', best(gnu.imp), ''],
+      ['floor: gzip -dc alone', best(floor.gzip), 'tar -xzf', best(gnu.imp), ''],
+    ];
+    console.log(`\n${'operation'.padEnd(26)} ${'wclayer s'.padStart(9)} ${'cpu s'.padStart(7)} ${'peak MiB'.padStart(8)}   ${'peer'.padEnd(9)} ${'peer s'.padStart(7)} ${'cpu s'.padStart(7)}   ratio (wall, cpu)`);
+    for (const [name, a, peer, b, goal] of rows) {
+      console.log(
+        `${name.padEnd(26)} ${a.seconds.toFixed(2).padStart(9)} ${a.cpu.toFixed(2).padStart(7)} ${a.rssMiB.toFixed(0).padStart(8)}   ${peer.padEnd(9)} ${b.seconds.toFixed(2).padStart(7)} ${b.cpu.toFixed(2).padStart(7)}   ${(a.seconds / b.seconds).toFixed(2)}×, ${(a.cpu / b.cpu).toFixed(2)}× ${goal ? `(goal ${goal})` : ''}`,
+      );
     }
-    rmSync(layer, { recursive: true, force: true });
-    rmSync(extracted, { recursive: true, force: true });
+    console.log(`ratio ${sizeText} tar.gz→legacy / tar -xzf: ${(best(ours.imp).seconds / best(gnu.imp).seconds).toFixed(2)}×; tar.gz→CIM / tar -xzf: ${(best(ours.cimImp).seconds / best(gnu.imp).seconds).toFixed(2)}×; gunzip floor: ${(best(floor.node).seconds / best(gnu.imp).seconds).toFixed(2)}×`);
+    console.log(`(best of ${rounds} alternating rounds; ratio = wclayer / peer; ${files} files, ${sizeText})`);
+    rssBySize.push({ sizeText, legacy: best(ours.imp).rssMiB, cim: best(ours.cimImp).rssMiB });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const rows = [
-    ['tar.gz → legacy layer', best(ours.imp), 'tar -xzf', best(gnu.imp)],
-    ['legacy layer → tar.gz', best(ours.exp), 'tar -czf', best(gnu.exp)],
-    ['tar.gz → CIM layer', best(ours.cimImp), 'tar -xzf', best(gnu.imp)],
-    ['CIM layer → tar.gz', best(ours.cimExp), 'tar -czf', best(gnu.exp)],
-  ];
-  console.log(`\n${'operation'.padEnd(24)} ${'wclayer s'.padStart(10)} ${'peak MiB'.padStart(9)}   ${'peer'.padEnd(9)} ${'peer s'.padStart(8)} ${'peak MiB'.padStart(9)}   ratio`);
-  for (const [name, a, peer, b] of rows) {
-    console.log(`${name.padEnd(24)} ${a.seconds.toFixed(2).padStart(10)} ${a.rssMiB.toFixed(0).padStart(9)}   ${peer.padEnd(9)} ${b.seconds.toFixed(2).padStart(8)} ${b.rssMiB.toFixed(0).padStart(9)}   ${(a.seconds / b.seconds).toFixed(2)}×`);
+}
+if (rssBySize.length > 1) {
+  const [a, b] = [rssBySize[0], rssBySize[rssBySize.length - 1]];
+  for (const k of ['legacy', 'cim']) {
+    const growth = b[k] / a[k] - 1;
+    console.log(`peak RSS ${k} import: ${a[k].toFixed(0)} MiB at ${a.sizeText}, ${b[k].toFixed(0)} MiB at ${b.sizeText} (${(growth * 100).toFixed(0)}%; goal < 300 MiB and within 20%)`);
   }
-  console.log(`(best of ${rounds} alternating rounds; ratio = wclayer time / peer time; ${files} files, ${sizeText})`);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
 }

@@ -102,24 +102,39 @@ class FsAppendSink implements AppendSink {
     await this.inflight;
     if (this.bufLen === 0) return;
     const full = this.buf;
-    const at = this.fileLen;
     const n = this.bufLen;
-    this.fileLen += n;
     this.buf = this.spare;
     this.spare = full;
     this.bufLen = 0;
-    const p = this.writeAll(full.subarray(0, n), at);
+    this.chain([full.subarray(0, n)], n);
+  }
+
+  /** Queues a positioned write after the one in flight; the chain keeps the writes in order. */
+  private chain(views: readonly Uint8Array[], n: number): Promise<void> {
+    const at = this.fileLen;
+    this.fileLen += n;
+    const before = this.inflight;
+    const p = (async () => {
+      await before;
+      await writeViews(this.fh, views, at);
+    })();
     // Keep the rejection observed; it is rethrown by the next await of `inflight`.
     p.catch(() => undefined);
     this.inflight = p;
+    return p;
   }
 
-  private async writeAll(bytes: Uint8Array, position: number): Promise<void> {
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesWritten } = await this.fh.write(bytes, done, bytes.length - done, position + done);
-      done += bytesWritten;
+  appendViews(views: readonly Uint8Array[]): Promise<void> {
+    // Positions are taken now, in call order: buffered bytes go first, in a copy of their own
+    // (the buffers may both be busy).
+    if (this.bufLen) {
+      const head = Buffer.from(this.buf.subarray(0, this.bufLen));
+      this.bufLen = 0;
+      this.chain([head], head.length);
     }
+    let n = 0;
+    for (const v of views) n += v.length;
+    return this.chain(views, n);
   }
 
   async truncate(length: number): Promise<void> {
@@ -137,6 +152,33 @@ class FsAppendSink implements AppendSink {
     await this.startFlush();
     await this.inflight;
     await this.fh.close();
+  }
+}
+
+const IOV_MAX = 1024;
+
+/** Writes every byte of `views` at `position`: writev in groups, then plain writes after a short one. */
+async function writeViews(fh: fs.FileHandle, views: readonly Uint8Array[], position: number): Promise<void> {
+  for (let i = 0; i < views.length; i += IOV_MAX) {
+    const group = views.slice(i, i + IOV_MAX);
+    let want = 0;
+    for (const v of group) want += v.length;
+    let { bytesWritten: done } = await fh.writev(group, position);
+    position += done;
+    if (done === want) continue;
+    for (const v of group) {
+      if (done >= v.length) {
+        done -= v.length;
+        continue;
+      }
+      let k = done;
+      done = 0;
+      while (k < v.length) {
+        const { bytesWritten } = await fh.write(v, k, v.length - k, position);
+        k += bytesWritten;
+        position += bytesWritten;
+      }
+    }
   }
 }
 

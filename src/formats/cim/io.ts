@@ -21,6 +21,11 @@ export interface AppendSink {
   readonly length: number;
   /** Appends; the bytes must not be changed until the promise settles. */
   append(bytes: Uint8Array): Promise<void>;
+  /**
+   * Appends `views` without copying them: they must stay unchanged until the promise settles.
+   * Writes happen in call order; the length grows at once.
+   */
+  appendViews(views: readonly Uint8Array[]): Promise<void>;
   truncate(length: number): Promise<void>;
   /** Flushes and closes; the file stays invisible until CimOutput.commit. */
   finish(): Promise<void>;

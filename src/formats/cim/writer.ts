@@ -3,8 +3,8 @@
 // commit, close. Metadata lives in memory as a tree of nodes (one per FileID); object bytes go
 // straight to three region files: metadata (8-aligned), data (4096-aligned) and small data
 // (8-aligned). Every object is deduplicated by its object ID (spec §6): small objects before
-// they are written, file data while it streams (hashed as it is written; a duplicate found at
-// the end is cut back off the data region). A forked image (created with a parent) starts from
+// they are written, page-aligned file data as data-region.ts describes (hashed beside the I/O,
+// placed once its digest is known). A forked image (created with a parent) starts from
 // the parent's tree, shares the parent's regions by offset and adds its own region set.
 
 import { randomBytes } from 'node:crypto';
@@ -30,7 +30,6 @@ import {
   MAX_PATH_UNITS,
   NULL_OFFSET,
   objectIdFileName,
-  PAGE_SIZE,
   regionFileName,
   RegionType,
   StreamType,
@@ -44,8 +43,8 @@ import {
   type StreamRecord,
 } from './layout.js';
 import { compareNames, encodeLinkTable, invalidNameReason, nameKey } from './names.js';
-import { InlineHasher, WorkerHasher, type StreamHasher } from './hasher.js';
-import { DIGEST_SIZE, ObjectIndex, objectDigest, sortObjectIds } from './objectid.js';
+import { DataRegion } from './data-region.js';
+import { ObjectIndex, objectDigest, sortObjectIds } from './objectid.js';
 import { CimImage, splitCimPath } from './reader.js';
 import { defaultUpcaseTable, encodeUpcaseTable } from './upcase.js';
 
@@ -55,9 +54,6 @@ import { defaultUpcaseTable, encodeUpcaseTable } from './upcase.js';
  */
 export const SMALL_DATA_MAX = 1024;
 
-/** Streams at least this long are hashed on a worker thread (see hasher()). */
-const WORKER_HASH_MIN = 512 * 1024;
-
 export interface CimWriterOptions {
   /** The parent image's `.cim` name in the same directory: makes a forked image. */
   parent?: string;
@@ -65,7 +61,10 @@ export interface CimWriterOptions {
   formatMajor?: 1 | 2;
   /** Region set GUID bytes (16); random by default. Tests pin it for reproducible output. */
   regionSetId?: Uint8Array;
-  /** Hash large data on a worker thread (default true; falls back to inline hashing). */
+  /**
+   * Hash file data on a worker thread once an image has some (default true; falls back to
+   * inline hashing). The bytes written are the same either way.
+   */
   hashOnWorker?: boolean;
 }
 
@@ -78,7 +77,7 @@ export interface CimCommitResult {
   dataBytes: number;
   /** Bytes of file data not written again because an identical object existed. */
   dedupedBytes: number;
-  /** Duplicate bytes found too late to cut off the data region (left unreferenced). */
+  /** Always 0: duplicates are found before their bytes are placed (kept for callers that print it). */
   unreclaimedBytes: number;
 }
 
@@ -108,22 +107,8 @@ interface OpenStream {
   written: number;
   small: boolean;
   buf?: Uint8Array;
-  /** True once the first byte of a large stream went to the data region. */
-  started: boolean;
-  /** Data region length before this object's alignment padding (where to cut back a duplicate). */
-  rollbackTo: number;
-  start: number;
-}
-
-/** A large data object written before its digest was known (see settleDedup). */
-interface PendingDedup {
-  rec: StreamRecord;
-  start: number;
-  rollbackTo: number;
-  digest: Uint8Array | undefined;
-  error: unknown;
-  /** Settles when digest or error is set. */
-  done: Promise<void>;
+  /** Large streams: the record the data region fills in when it places the object. */
+  rec?: StreamRecord;
 }
 
 interface OwnRegion {
@@ -165,13 +150,10 @@ export class CimWriter {
   private state: 'open' | 'committed' | 'closed' | 'failed' = 'open';
   private dataBytes = 0;
   private dedupedBytes = 0;
-  private unreclaimedBytes = 0;
-  private readonly pendingDedup: PendingDedup[] = [];
+  private dataRegion!: DataRegion;
   private readonly version: FormatVersion;
   private readonly entrySize: number;
   private readonly regionSetId: Uint8Array;
-  private streamHasher: StreamHasher | undefined;
-  private readonly inlineHasher = new InlineHasher();
   private readonly hashOnWorker: boolean;
 
   private constructor(
@@ -185,26 +167,8 @@ export class CimWriter {
     this.hashOnWorker = options.hashOnWorker ?? true;
   }
 
-  /**
-   * The hasher for the open stream: a worker thread for big streams, where hashing beside the
-   * I/O pays; inline for the rest, where a round trip to the worker per file would cost more.
-   */
-  private hasher(streamSize: number): StreamHasher {
-    if (streamSize < WORKER_HASH_MIN) return this.inlineHasher;
-    if (!this.streamHasher) {
-      try {
-        this.streamHasher = this.hashOnWorker ? new WorkerHasher() : new InlineHasher();
-      } catch {
-        this.streamHasher = new InlineHasher();
-      }
-    }
-    return this.streamHasher;
-  }
-
   private async releaseHasher(): Promise<void> {
-    const h = this.streamHasher;
-    this.streamHasher = undefined;
-    await h?.close();
+    await this.dataRegion?.close();
   }
 
   /**
@@ -312,6 +276,7 @@ export class CimWriter {
       await sink.append(encodeRegionHeader(this.version, type));
       this.regions.push({ type, index: this.ownBase + i, sink, ids: [] });
     }
+    this.dataRegion = new DataRegion({ sink: this.data.sink, index: this.data.index, objects: this.index.data, hashOnWorker: this.hashOnWorker });
   }
 
   private get meta(): OwnRegion {
@@ -489,8 +454,13 @@ export class CimWriter {
 
   private beginStream(node: Node, adsName: string | undefined, size: number): void {
     const small = size <= SMALL_DATA_MAX;
-    this.open = { node, size, written: 0, small, started: false, rollbackTo: 0, start: 0, ...(adsName !== undefined ? { adsName } : {}) };
-    if (small) this.open.buf = new Uint8Array(size);
+    const s: OpenStream = { node, size, written: 0, small, ...(adsName !== undefined ? { adsName } : {}) };
+    if (small) s.buf = new Uint8Array(size);
+    else {
+      s.rec = { dataOffset: NULL_OFFSET, size, type: StreamType.Data, sparse: false };
+      this.dataRegion.begin(s.rec, size);
+    }
+    this.open = s;
   }
 
   /** Appends bytes to the file or stream added last; more than its size is InvalidArgument. */
@@ -505,17 +475,8 @@ export class CimWriter {
       s.written += chunk.length;
       return;
     }
-    if (!s.started) {
-      s.rollbackTo = this.data.sink.length;
-      await this.pad(this.data, PAGE_SIZE);
-      s.start = this.data.sink.length;
-      s.started = true;
-    }
-    // Both copy the chunk before their first await, so the two proceed side by side.
-    const written = this.data.sink.append(chunk);
-    const hashed = this.hasher(s.size).update(chunk);
     s.written += chunk.length;
-    await Promise.all([written, hashed]);
+    await this.dataRegion.write(chunk);
   }
 
   /** Writes everything a stream yields, with back-pressure (one chunk in flight at a time). */
@@ -530,6 +491,7 @@ export class CimWriter {
     this.open = undefined;
     let rec: StreamRecord;
     if (s.written === 0) {
+      if (!s.small) this.dataRegion.cancel();
       // Nothing written: a sparse stream that reads as zeros, as cimfs does for unwritten data.
       rec = { dataOffset: NULL_OFFSET, size: s.size, type: StreamType.Data, sparse: true };
     } else if (s.small) {
@@ -540,54 +502,15 @@ export class CimWriter {
     } else {
       while (s.written < s.size) {
         const z = ZEROS.subarray(0, Math.min(ZEROS.length, s.size - s.written));
-        await Promise.all([this.data.sink.append(z), this.hasher(s.size).update(z)]);
+        await this.dataRegion.write(z);
         s.written += z.length;
       }
-      rec = { dataOffset: { region: this.data.index, offset: s.start }, size: s.size, type: StreamType.Data, sparse: false };
-      const pending = { rec, start: s.start, rollbackTo: s.rollbackTo, digest: undefined, error: undefined } as Omit<PendingDedup, 'done'> as PendingDedup;
-      // Large data is always longer than 24 bytes, so its object ID is the SHA-512 prefix.
-      pending.done = this.hasher(s.size).digest().then(
-        (d) => void (pending.digest = d.slice(0, DIGEST_SIZE)),
-        (e: unknown) => void (pending.error = e),
-      );
-      this.pendingDedup.push(pending);
-      // An inline digest is ready at once, so a duplicate can still be cut off the region; a
-      // worker digest arrives later and the writer goes on with the next file meanwhile.
-      if (s.size < WORKER_HASH_MIN) await pending.done;
-      await this.settleDedup();
+      // The region sets rec.dataOffset when it places (or dedups) the object, maybe later.
+      rec = s.rec!;
+      await this.dataRegion.end();
     }
     if (s.adsName === undefined) s.node.rec.defaultStream = rec;
     else s.node.ads.get(nameKey(s.adsName, this.upcase))!.stream = rec;
-  }
-
-  /**
-   * Decides, in write order, whether each large data object whose digest has arrived is new or a
-   * duplicate. A duplicate is pointed at the earlier copy; its bytes are cut off the data region
-   * when it is still the last object there, otherwise they stay behind unreferenced (the price of
-   * hashing big files beside the I/O instead of waiting for each digest). With `all`, waits.
-   */
-  private async settleDedup(all = false): Promise<void> {
-    while (this.pendingDedup.length) {
-      const p = this.pendingDedup[0]!;
-      if (p.digest === undefined && p.error === undefined) {
-        if (!all) return;
-        await p.done;
-      }
-      this.pendingDedup.shift();
-      if (p.error !== undefined) throw p.error;
-      const size = p.rec.size;
-      const found = this.index.data.find(size, p.digest!);
-      if (found) {
-        p.rec.dataOffset = found;
-        this.dedupedBytes += size;
-        if (this.data.sink.length === p.start + size) await this.data.sink.truncate(p.rollbackTo);
-        else this.unreclaimedBytes += size;
-      } else {
-        this.data.ids.push({ length: size, digest: p.digest!, offset: p.start });
-        this.index.data.add(size, p.digest!, p.rec.dataOffset);
-        this.dataBytes += size;
-      }
-    }
   }
 
   /** Makes `path` another name of the file at `target` (CimCreateHardLink); directories are refused. */
@@ -651,7 +574,10 @@ export class CimWriter {
     this.check();
     try {
       await this.closeStream();
-      await this.settleDedup(true);
+      await this.dataRegion.finish();
+      this.dataBytes += this.dataRegion.dataBytes;
+      this.dedupedBytes += this.dataRegion.dedupedBytes;
+      for (const e of this.dataRegion.ids) this.data.ids.push(e);
       const upcaseAt = await this.putMeta(encodeUpcaseTable(this.upcase));
       // Post-order: a directory's table needs no child's, but deepest-first mirrors real images.
       const reachable = new Set<number>();
@@ -688,7 +614,6 @@ export class CimWriter {
       }
       const ftdAt = await this.putMeta(encodeFtd(ftd));
       const fsAt = await this.putMeta(encodeFilesystemObject({ upcaseTableOffset: upcaseAt, fileTableDirectoryOffset: ftdAt, fileTableDirectoryLength: ftd.length, rootDirectory: this.root.id }));
-      await this.pad(this.data, PAGE_SIZE);
       const files: string[] = [];
       for (const [i, r] of this.regions.entries()) {
         await r.sink.finish();
@@ -703,7 +628,7 @@ export class CimWriter {
       await this.out.commit(this.cimName);
       this.state = 'committed';
       await this.releaseHasher();
-      return { cimName: this.cimName, regionSetId: this.regionSetId, files, fileCount: reachable.size, dataBytes: this.dataBytes, dedupedBytes: this.dedupedBytes, unreclaimedBytes: this.unreclaimedBytes };
+      return { cimName: this.cimName, regionSetId: this.regionSetId, files, fileCount: reachable.size, dataBytes: this.dataBytes, dedupedBytes: this.dedupedBytes, unreclaimedBytes: 0 };
     } catch (e) {
       this.state = 'failed';
       await this.releaseHasher().catch(() => undefined);

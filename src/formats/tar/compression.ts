@@ -5,29 +5,30 @@
 // install step, streaming). Native zstd addons on npm (zstd-napi …) fetch or compile their
 // binaries at install time, which our rules forbid. Compressing is in compress.ts.
 
-import { createHash, type Hash } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { corrupt, isWcError } from '../../errors.js';
 import { detectCompression, type Compression } from './magic.js';
+import { streamDigest, type StreamDigest } from '../shared-digest.js';
 
 export { detectCompression, type Compression } from './magic.js';
 
 export interface StreamStats {
-  /** Absent when digests were not asked for. */
-  hash?: Hash;
+  /** sha256, taken off the caller's thread; absent when digests were not asked for. */
+  hash?: StreamDigest;
   bytes: number;
 }
 
 function newStats(digests: boolean): StreamStats {
-  return digests ? { hash: createHash('sha256'), bytes: 0 } : { bytes: 0 };
+  return digests ? { hash: streamDigest('sha256'), bytes: 0 } : { bytes: 0 };
 }
 
 async function* tap(src: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, stats: StreamStats, onChunk?: () => void): AsyncGenerator<Buffer> {
   for await (const c of src) {
     const b = Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-    stats.hash?.update(b);
+    const wait = stats.hash?.update(b);
+    if (wait) await wait;
     stats.bytes += b.length;
     onChunk?.();
     yield b;
@@ -147,6 +148,8 @@ export interface DecompressedInput {
   seek: { skipAhead(n: number): number } | undefined;
   compressed: StreamStats;
   uncompressed: StreamStats;
+  /** Lets go of the digests' resources (after taking them, or on failure). */
+  close(): void;
 }
 
 const SEQUENTIAL_CHUNK = 1 << 20;
@@ -161,7 +164,11 @@ export function decompressInput(source: AsyncIterable<Uint8Array> | Iterable<Uin
   const uncompressed = newStats(digests);
   let resolveCompression!: (c: Compression) => void;
   const compression = new Promise<Compression>((r) => (resolveCompression = r));
-  const out: DecompressedInput = { compression, chunks: undefined as unknown as AsyncGenerator<Buffer>, seek: undefined, compressed, uncompressed };
+  const close = (): void => {
+    compressed.hash?.close();
+    uncompressed.hash?.close();
+  };
+  const out: DecompressedInput = { compression, chunks: undefined as unknown as AsyncGenerator<Buffer>, seek: undefined, compressed, uncompressed, close };
   async function* run(): AsyncGenerator<Buffer> {
     if (isRandomAccessInput(source)) {
       const head = Buffer.alloc(Math.min(4, source.size));

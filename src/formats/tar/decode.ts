@@ -116,8 +116,8 @@ export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8
       const u = compression === 'none' ? c : decompressed.uncompressed;
       const r: DecodeResult = { compression, compressedSize: c.bytes, tarSize: u.bytes, entries: entriesDone };
       if (c.hash && u.hash) {
-        r.compressedDigest = `sha256:${c.hash.digest('hex')}`;
-        r.diffId = compression === 'none' ? r.compressedDigest : `sha256:${u.hash.digest('hex')}`;
+        r.compressedDigest = `sha256:${await c.hash.hex()}`;
+        r.diffId = compression === 'none' ? r.compressedDigest : `sha256:${await u.hash.hex()}`;
       }
       progress?.({ bytesDone: c.bytes, bytesTotal: options.inputSize ?? c.bytes, entriesDone });
       settled = true;
@@ -129,6 +129,7 @@ export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8
     } finally {
       if (!settled) reject(new WcError('Cancelled', 'the tar was not read to the end, so it has no digests'));
       await decompressed.chunks.return(undefined);
+      decompressed.close();
     }
   }
   return { entries: run(), result };
