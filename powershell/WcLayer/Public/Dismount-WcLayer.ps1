@@ -14,7 +14,12 @@ function Dismount-WcLayer {
     pipeline, so Mount-WcLayer output can be piped in.
 
     .PARAMETER MountPath
-    The folder where the volume was also mounted. Accepts Target from the pipeline.
+    The folder where the volume was also mounted (Mount-WcLayer -MountPath).
+
+    .PARAMETER Target
+    The same as -MountPath, under the name Mount-WcLayer output gives it: taken from the
+    pipeline by property name. (Mount-WcLayer output also has a MountPath property, the volume
+    path, which is not a mount point to remove, so -MountPath does not bind from the pipeline.)
 
     .EXAMPLE
     Dismount-WcLayer C:\scratch\c1
@@ -37,16 +42,32 @@ function Dismount-WcLayer {
         [ValidateNotNullOrEmpty()]
         [string] $LayerPath,
 
-        [Parameter(Position = 1, ValueFromPipelineByPropertyName = $true)]
-        [Alias('Target')]
-        [string] $MountPath
+        [Parameter(Position = 1)]
+        [string] $MountPath,
+
+        [Parameter(ValueFromPipelineByPropertyName = $true)]
+        [string] $Target
     )
     process {
         $layer = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($LayerPath)
-        if (-not $PSCmdlet.ShouldProcess($layer, 'Dismount layer')) { return }
+        $mountPoint = $MountPath
+        if (-not $mountPoint) { $mountPoint = $Target }
+        $action = 'Dismount layer'
+        if ($mountPoint) {
+            $mountPoint = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($mountPoint)
+            $action = "Remove mount point '$mountPoint' and dismount layer"
+        }
+        if (-not $PSCmdlet.ShouldProcess($layer, $action)) { return }
         $params = @{ layerPath = $layer }
-        if ($MountPath) { $params['mountedPath'] = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($MountPath) }
-        $result = Invoke-WcRequest -Method 'layer/unmount' -Params $params
+        if ($mountPoint) { $params['mountedPath'] = $mountPoint }
+        try {
+            $result = Invoke-WcRequest -Method 'layer/unmount' -Params $params
+        }
+        catch {
+            # Per input item: report it and go on with the next one.
+            $PSCmdlet.WriteError($_)
+            return
+        }
         foreach ($warning in @($result.warnings)) {
             if ($warning) { Write-Warning $warning }
         }

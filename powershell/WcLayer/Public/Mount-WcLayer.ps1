@@ -59,7 +59,14 @@ function Mount-WcLayer {
             parents   = $parents
         }
         if ($MountPath) { $params['target'] = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($MountPath) }
-        $result = Invoke-WcRequest -Method 'layer/mount' -Params $params
+        try {
+            $result = Invoke-WcRequest -Method 'layer/mount' -Params $params
+        }
+        catch {
+            # Per input item: report it and go on with the next one.
+            $PSCmdlet.WriteError($_)
+            return
+        }
         $result.PSObject.TypeNames.Insert(0, 'WcLayer.LayerMount')
         $result
     }

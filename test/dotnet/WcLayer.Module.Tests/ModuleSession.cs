@@ -62,12 +62,13 @@ namespace WcLayer.Module.Tests
         }
 
         /// <summary>A new runspace with the module imported (its backend starts on first use).</summary>
-        public static ModuleSession Open()
+        /// <param name="host">A host for what the engine writes to the console (-WhatIf messages); none by default.</param>
+        public static ModuleSession Open(System.Management.Automation.Host.PSHost host = null)
         {
             _ = CliPath; // fail early with a clear message when the build is missing
             InitialSessionState iss = InitialSessionState.CreateDefault2();
             StandinCommands.AddTo(iss);
-            Runspace runspace = RunspaceFactory.CreateRunspace(iss);
+            Runspace runspace = host == null ? RunspaceFactory.CreateRunspace(iss) : RunspaceFactory.CreateRunspace(host, iss);
             runspace.Open();
             var session = new ModuleSession(runspace);
             try

@@ -34,7 +34,7 @@ namespace WcLayer.Module.Tests
         public string CliChildLayer => Path.Combine(Dir, "cli-layers", "child");
         public string CliBaseSoftwareHive => Path.Combine(CliBaseLayer, "Files", "Windows", "System32", "config", "SOFTWARE");
 
-        private readonly Lazy<ModuleSession> shared = new Lazy<ModuleSession>(ModuleSession.Open);
+        private readonly Lazy<ModuleSession> shared = new Lazy<ModuleSession>(() => ModuleSession.Open());
 
         /// <summary>A module session for tests that neither stop nor break its backend.</summary>
         public ModuleSession Shared => shared.Value;
