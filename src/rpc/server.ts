@@ -16,7 +16,6 @@ import { isWcError } from '../errors.js';
 import { logger } from '../log.js';
 import { StripLeadingBom } from './bom.js';
 import { ItemSink } from './items.js';
-import { jsonEncoder } from './json-encoder.js';
 import { METHOD_NOT_FOUND, RPC_ERROR_CODE } from './codes.js';
 import type { RpcMethod } from './method.js';
 import { areaMethods } from './methods/index.js';
@@ -74,7 +73,7 @@ export function startServer(options: ServerOptions): Server {
   // so their last progress, items and responses can still be written.
   const input = new PassThrough();
   options.input.pipe(new StripLeadingBom()).pipe(input, { end: false });
-  const connection = createMessageConnection(new StreamMessageReader(input), new StreamMessageWriter(options.output, { charset: 'utf-8', contentTypeEncoder: jsonEncoder }));
+  const connection = createMessageConnection(new StreamMessageReader(input), new StreamMessageWriter(options.output));
 
   const methods = [...(options.methods ?? areaMethods)];
   const names = (): string[] => ['shutdown', ...methods.map((m) => m.name)].sort();
