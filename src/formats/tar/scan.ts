@@ -44,9 +44,9 @@ export class TarScanner {
     if (this.finished) return undefined;
     const rec = this.current;
     if (rec && rec.dataSize > 0) {
-      this.skip(rec.dataSize, dataWhat(rec));
+      this.skip(rec.dataSize, dataWhat, rec);
       const pad = padding(rec.dataSize);
-      if (pad) this.skip(pad, dataPaddingWhat(rec));
+      if (pad) this.skip(pad, dataPaddingWhat, rec);
     }
     this.current = undefined;
     const asm = this.assembler;
@@ -67,9 +67,9 @@ export class TarScanner {
       const step = asm.header(block, at);
       if (typeof step === 'number') {
         const metaAt = asm.metaAt;
-        asm.meta(this.take(step, metaWhat(metaAt)));
+        asm.meta(this.take(step, metaWhat, metaAt));
         const pad = padding(step);
-        if (pad) this.skip(pad, metaPaddingWhat(metaAt));
+        if (pad) this.skip(pad, metaPaddingWhat, metaAt);
         continue;
       }
       this.current = step;
@@ -80,14 +80,16 @@ export class TarScanner {
   /**
    * Exactly n bytes at the current offset (a view valid until the next call); undefined when
    * the input ends right here; the same Corrupt error as ByteSource.readExact when it ends part way.
+   * `what` names the bytes for that error; a function is called (with `at`) only then, so the
+   * usual case builds no message.
    */
-  private take(n: number, what: string): Buffer | undefined {
+  private take(n: number, what: string | ((at: number) => string), at = 0): Buffer | undefined {
     const start = this.offset;
     if (start < this.windowStart || start + n > this.windowEnd) this.fill(start, n);
     const have = Math.min(n, this.windowEnd - start);
     if (have < n) {
       if (have === 0) return undefined;
-      throw endOfInput(start, what, have, n);
+      throw endOfInput(start, typeof what === 'string' ? what : what(at), have, n);
     }
     this.offset = start + n;
     return this.window.subarray(start - this.windowStart, start - this.windowStart + n);
@@ -113,13 +115,13 @@ export class TarScanner {
     this.windowEnd = position + got;
   }
 
-  /** Moves over n bytes; the same Corrupt error as ByteSource.skip when the input ends first. */
-  private skip(n: number, what: string): void {
+  /** Moves over n bytes; the same Corrupt error as ByteSource.skip (naming `what(subject)`) when the input ends first. */
+  private skip<T>(n: number, what: (subject: T) => string, subject: T): void {
     const start = this.offset;
     const left = this.end - start;
     if (n > left) {
       this.offset = this.end;
-      throw endOfInput(start, what, left, n);
+      throw endOfInput(start, what(subject), left, n);
     }
     this.offset = start + n;
   }
