@@ -6,37 +6,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { cliPath, repoRoot } from '../helpers/paths.js';
-
-const project = join(repoRoot, 'test', 'dotnet', 'WcLayer.Transport.Tests');
+import { runDotnetTest } from '../helpers/dotnet.js';
 
 test('C# transport: xunit suite against the real backend (dotnet test)', { timeout: 300_000 }, () => {
-  assert.ok(existsSync(cliPath), `${cliPath} is missing: the TypeScript build must run first`);
-  const r = spawnSync(
-    'dotnet',
-    ['test', project, '--nologo', '--logger', 'console;verbosity=detailed'],
-    {
-      cwd: join(repoRoot, 'test', 'dotnet'),
-      encoding: 'utf8',
-      timeout: 280_000,
-      env: {
-        ...process.env,
-        WCLAYER_REPO_ROOT: repoRoot,
-        WCLAYER_NODE: process.execPath,
-        DOTNET_NOLOGO: '1',
-        DOTNET_CLI_TELEMETRY_OPTOUT: '1',
-        DOTNET_SKIP_FIRST_TIME_EXPERIENCE: '1',
-      },
-    },
-  );
-  if (r.error) assert.fail(`could not run dotnet (is the .NET SDK installed?): ${r.error.message}`);
-  const out = `${r.stdout}\n${r.stderr}`;
+  const { status, out } = runDotnetTest('WcLayer.Transport.Tests', [], 280_000);
   // The suite measures the backend cold start and the ping round trip: show those lines.
   for (const line of out.split('\n')) if (line.includes('timing:')) console.log(line.trim());
-  assert.equal(r.status, 0, `dotnet test failed (exit ${r.status}):\n${out}`);
+  assert.equal(status, 0, `dotnet test failed (exit ${status}):\n${out}`);
   assert.match(out, /Passed!|Total tests: \d+\s+Passed: \d+/, `no passing summary in the dotnet output:\n${out}`);
   assert.doesNotMatch(out, /Failed: [1-9]/, out);
 });

@@ -24,42 +24,13 @@ namespace WcLayer.Module.Tests
             Runspace = runspace;
         }
 
-        public static string RepoRoot
-        {
-            get
-            {
-                string fromEnv = Environment.GetEnvironmentVariable("WCLAYER_REPO_ROOT");
-                if (!string.IsNullOrEmpty(fromEnv)) return fromEnv;
-                DirectoryInfo dir = new DirectoryInfo(AppContext.BaseDirectory);
-                while (dir != null)
-                {
-                    if (File.Exists(Path.Combine(dir.FullName, "package.json")) && Directory.Exists(Path.Combine(dir.FullName, "powershell"))) return dir.FullName;
-                    dir = dir.Parent;
-                }
-                throw new InvalidOperationException("cannot find the repository root above " + AppContext.BaseDirectory);
-            }
-        }
+        public static string RepoRoot => WcLayer.TestSupport.RepoPaths.RepoRoot;
 
         public static string ManifestPath => Path.Combine(RepoRoot, "powershell", "WcLayer", "WcLayer.psd1");
 
-        public static string CliPath
-        {
-            get
-            {
-                string path = Path.Combine(RepoRoot, "dist", "src", "cli", "main.js");
-                if (!File.Exists(path)) throw new InvalidOperationException(path + " is missing: run npm run build first");
-                return path;
-            }
-        }
+        public static string CliPath => WcLayer.TestSupport.RepoPaths.CliPath;
 
-        public static string NodePath
-        {
-            get
-            {
-                string fromEnv = Environment.GetEnvironmentVariable("WCLAYER_NODE");
-                return string.IsNullOrEmpty(fromEnv) ? "node" : fromEnv;
-            }
-        }
+        public static string NodePath => WcLayer.TestSupport.RepoPaths.NodePath;
 
         /// <summary>A new runspace with the module imported (its backend starts on first use).</summary>
         /// <param name="host">A host for what the engine writes to the console (-WhatIf messages); none by default.</param>

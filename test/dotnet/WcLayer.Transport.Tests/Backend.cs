@@ -21,41 +21,11 @@ namespace WcLayer.Transport.Tests
             Client = client;
         }
 
-        public static string RepoRoot
-        {
-            get
-            {
-                string fromEnv = Environment.GetEnvironmentVariable("WCLAYER_REPO_ROOT");
-                if (!string.IsNullOrEmpty(fromEnv)) return fromEnv;
-                DirectoryInfo dir = new DirectoryInfo(AppContext.BaseDirectory);
-                while (dir != null)
-                {
-                    if (File.Exists(Path.Combine(dir.FullName, "package.json")) && Directory.Exists(Path.Combine(dir.FullName, "powershell")))
-                        return dir.FullName;
-                    dir = dir.Parent;
-                }
-                throw new InvalidOperationException("cannot find the repository root above " + AppContext.BaseDirectory);
-            }
-        }
+        public static string RepoRoot { get { return WcLayer.TestSupport.RepoPaths.RepoRoot; } }
 
-        public static string CliPath
-        {
-            get
-            {
-                string path = Path.Combine(RepoRoot, "dist", "src", "cli", "main.js");
-                if (!File.Exists(path)) throw new InvalidOperationException(path + " is missing: run npm run build first");
-                return path;
-            }
-        }
+        public static string CliPath { get { return WcLayer.TestSupport.RepoPaths.CliPath; } }
 
-        public static string NodePath
-        {
-            get
-            {
-                string fromEnv = Environment.GetEnvironmentVariable("WCLAYER_NODE");
-                return string.IsNullOrEmpty(fromEnv) ? "node" : fromEnv;
-            }
-        }
+        public static string NodePath { get { return WcLayer.TestSupport.RepoPaths.NodePath; } }
 
         /// <summary>A started backend. logLevel goes to WCLAYER_LOG_LEVEL.</summary>
         public static Backend Start(string logLevel, int stderrCapacity)
