@@ -69,6 +69,17 @@ export function newBlock(size: number): Block {
 }
 
 /**
+ * Where in `block` (filled up to `fillPos`) to copy `chunk[done..]`: V8 copies into shared
+ * memory a byte at a time unless source and target share their alignment mod 8, so up to 7
+ * bytes of the block are skipped to make them match. `block.bytes.length` when the block has no
+ * room left after the skip.
+ */
+export function alignedCopyStart(block: Block, fillPos: number, chunk: Uint8Array, done: number): number {
+  const start = fillPos + ((chunk.byteOffset + done - fillPos) & 7);
+  return Math.min(start, block.bytes.length);
+}
+
+/**
  * The process's hashing thread: running hashes ("streams") over bytes in shared blocks, for any
  * number of users at once. Digests come back in the order they were asked for. Get it through
  * hashWorker(); it keeps the process alive only while it has work.

@@ -4,7 +4,7 @@
 // to hashing inline where worker threads are unavailable.
 
 import { createHash, type Hash } from 'node:crypto';
-import { hashWorker, newBlock, type Block, type HashAlgorithm, type HashWorker } from './hash-worker.js';
+import { alignedCopyStart, hashWorker, newBlock, type Block, type HashAlgorithm, type HashWorker } from './hash-worker.js';
 
 const BLOCK_SIZE = 1 << 20;
 const MAX_BLOCKS = 4;
@@ -101,14 +101,9 @@ class WorkerDigest implements StreamDigest {
         if (this.fill) continue;
         return p.then(() => this.update(chunk.subarray(done)));
       }
-      // Shared memory is copied a byte at a time unless both sides agree mod 8 (see data-region.ts).
-      const skew = (chunk.byteOffset + done - this.fillPos) & 7;
-      if (this.fillPos + skew >= BLOCK_SIZE) {
-        this.fillPos = BLOCK_SIZE;
-        continue;
-      }
-      this.fillPos += skew;
       const b = this.fill;
+      this.fillPos = alignedCopyStart(b, this.fillPos, chunk, done);
+      if (this.fillPos === BLOCK_SIZE) continue;
       const n = Math.min(chunk.length - done, BLOCK_SIZE - this.fillPos);
       b.bytes.set(chunk.subarray(done, done + n), this.fillPos);
       b.refs++;

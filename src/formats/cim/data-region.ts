@@ -13,7 +13,7 @@
 
 import { WorkerHasher, InlineHasher, type Block, type BlockHasher } from './hasher.js';
 import type { AppendSink } from './io.js';
-import { newBlock } from '../hash-worker.js';
+import { alignedCopyStart, newBlock } from '../hash-worker.js';
 import { PAGE_SIZE, type ObjectIdEntry, type RegionOffset, type StreamRecord } from './layout.js';
 import { DIGEST_SIZE, type ObjectIndex } from './objectid.js';
 
@@ -201,15 +201,9 @@ export class DataRegion {
         this.fill = await this.takeBlock();
         this.fillPos = 0;
       }
-      // V8 copies into shared memory a byte at a time unless source and target share their
-      // alignment mod 8: skip up to 7 bytes of the block to make them match.
-      const skew = (chunk.byteOffset + done - this.fillPos) & 7;
-      if (this.fillPos + skew >= BLOCK_SIZE) {
-        this.fillPos = BLOCK_SIZE;
-        continue;
-      }
-      this.fillPos += skew;
       const b = this.fill;
+      this.fillPos = alignedCopyStart(b, this.fillPos, chunk, done);
+      if (this.fillPos === BLOCK_SIZE) continue;
       const n = Math.min(chunk.length - done, BLOCK_SIZE - this.fillPos);
       const start = this.fillPos;
       b.bytes.set(chunk.subarray(done, done + n), start);
