@@ -2,7 +2,7 @@
 // value lookup, export to a file, merge to a file, OS version of a SOFTWARE hive.
 
 import { WcError } from '../errors.js';
-import { mergeHivesTo } from '../formats/regf/merge.js';
+import { MERGE_CACHE_BYTES, mergeHivesTo } from '../formats/regf/merge.js';
 import { FileHiveSink } from './file-sink.js';
 import { filetimeToIso, keyJson, readOsVersion, requireKey, requireValue, valueJson, type KeyJson, type OsVersionInfo, type ValueJson } from '../formats/regf/query.js';
 import { validateHive } from '../formats/regf/validate.js';
@@ -120,9 +120,9 @@ export interface MergeFilesOptions extends TaskOptions {
 /** base + deltas → a merged hive written to `output` (temporary name, renamed on success). */
 export async function mergeHiveFiles(base: string, deltas: string[], output: string, options: MergeFilesOptions = {}): Promise<{ output: string; bytes: number }> {
   if (deltas.length === 0) throw new WcError('InvalidArgument', 'merge needs at least one delta hive', { parameter: 'deltas' });
-  const opened = [await openHiveFile(base)];
+  const opened = [await openHiveFile(base, { cacheBytes: MERGE_CACHE_BYTES })];
   try {
-    for (const d of deltas) opened.push(await openHiveFile(d));
+    for (const d of deltas) opened.push(await openHiveFile(d, { cacheBytes: MERGE_CACHE_BYTES }));
     const bytes = await stageFile(
       output,
       async (fh) => {

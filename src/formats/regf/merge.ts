@@ -391,10 +391,16 @@ export function mergeTrees(base: HiveKeyNode, deltas: HiveKeyNode[]): HiveKeyNod
 
 export type HiveSource = Uint8Array | ReadAt | Hive;
 
+/**
+ * Block cache per hive a merge opens itself. The walks read a hive about in file order, so a
+ * small cache serves them; a merge holds several hives and is one step of a layer import.
+ */
+export const MERGE_CACHE_BYTES = 16 * 1024 * 1024;
+
 async function openSource(s: HiveSource): Promise<Hive> {
   if (s instanceof Hive) return s;
   if (s instanceof Uint8Array) return Hive.open(bufferReadAt(s));
-  return Hive.open(s);
+  return Hive.open(s, { cacheBytes: MERGE_CACHE_BYTES });
 }
 
 export interface MergeOptions extends TaskOptions {
