@@ -13,14 +13,11 @@ export function temporarySibling(target: string): string {
 }
 
 /**
- * Writes a file by streaming chunks to a temporary name in the target's folder and renaming it
- * over the target when everything was written; on failure the temporary file is removed.
+ * Creates a file through a temporary name in the target's folder: `fill` writes it (through the
+ * open handle), then it is synced and renamed over the target; on failure the temporary file is
+ * removed. AlreadyExists when the target exists and `overwrite` is not set.
  */
-export async function writeFileAtomic(
-  target: string,
-  chunks: Uint8Array | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
-  options: { overwrite?: boolean; encoding?: 'utf8' | 'utf16le' } = {},
-): Promise<number> {
+export async function stageFile<T>(target: string, fill: (fh: FileHandle) => Promise<T>, options: { overwrite?: boolean } = {}): Promise<T> {
   if (!options.overwrite && (await stat(target).catch(() => undefined))) {
     throw new WcError('AlreadyExists', `'${target}' already exists (pass overwrite to replace it)`, { path: target });
   }
@@ -31,24 +28,43 @@ export async function writeFileAtomic(
   } catch (e) {
     throw fromNodeError(e, temp);
   }
-  let written = 0;
   try {
-    const write = async (c: Uint8Array | string): Promise<void> => {
-      const b = typeof c === 'string' ? Buffer.from(c, options.encoding ?? 'utf8') : c;
-      let done = 0;
-      while (done < b.length) done += (await fh!.write(b, done, b.length - done)).bytesWritten;
-      written += b.length;
-    };
-    if (chunks instanceof Uint8Array) await write(chunks);
-    else for await (const c of chunks as AsyncIterable<Uint8Array | string>) await write(c);
+    const result = await fill(fh);
     await fh.sync();
     await fh.close();
     fh = undefined;
     await rename(temp, target);
-    return written;
+    return result;
   } catch (e) {
     if (fh) await fh.close().catch(() => undefined);
     await rm(temp, { force: true });
     throw fromNodeError(e, target);
   }
+}
+
+/**
+ * Writes a file by streaming chunks to a temporary name in the target's folder and renaming it
+ * over the target when everything was written; on failure the temporary file is removed.
+ */
+export async function writeFileAtomic(
+  target: string,
+  chunks: Uint8Array | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  options: { overwrite?: boolean; encoding?: 'utf8' | 'utf16le' } = {},
+): Promise<number> {
+  return stageFile(
+    target,
+    async (fh) => {
+      let written = 0;
+      const write = async (c: Uint8Array | string): Promise<void> => {
+        const b = typeof c === 'string' ? Buffer.from(c, options.encoding ?? 'utf8') : c;
+        let done = 0;
+        while (done < b.length) done += (await fh.write(b, done, b.length - done)).bytesWritten;
+        written += b.length;
+      };
+      if (chunks instanceof Uint8Array) await write(chunks);
+      else for await (const c of chunks as AsyncIterable<Uint8Array | string>) await write(c);
+      return written;
+    },
+    options,
+  );
 }

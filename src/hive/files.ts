@@ -12,6 +12,8 @@ export { writeFileAtomic } from '../fs/stage.js';
 export interface OpenHiveFileOptions {
   /** 'auto' (default): use <hive>.LOG1/.LOG2/.LOG beside the file when the hive is dirty; 'none': read as is; or explicit paths. */
   logs?: 'auto' | 'none' | string[];
+  /** Bytes of the reader's block cache (the reader's default when absent). */
+  cacheBytes?: number;
 }
 
 export interface OpenedHive {
@@ -52,7 +54,7 @@ export async function openHiveFile(path: string, options: OpenHiveFileOptions = 
       else await s.close();
     }
     // Logs are read only when the primary is dirty.
-    const hive = await Hive.open(src, { logs: logSources });
+    const hive = await Hive.open(src, { logs: logSources, ...(options.cacheBytes ? { cacheBytes: options.cacheBytes } : {}) });
     for (const l of logSources) await l.close();
     return {
       hive,

@@ -2,12 +2,14 @@
 // value lookup, export to a file, merge to a file, OS version of a SOFTWARE hive.
 
 import { WcError } from '../errors.js';
-import { mergeHives } from '../formats/regf/merge.js';
+import { MERGE_CACHE_BYTES, mergeHivesTo } from '../formats/regf/merge.js';
+import { FileHiveSink } from './file-sink.js';
 import { filetimeToIso, keyJson, readOsVersion, requireKey, requireValue, valueJson, type KeyJson, type OsVersionInfo, type ValueJson } from '../formats/regf/query.js';
 import { validateHive } from '../formats/regf/validate.js';
 import type { TaskOptions } from '../task.js';
 import { throwIfCancelled } from '../task.js';
-import { findLayerSoftwareHive, openHiveFile, withHiveFile, writeFileAtomic, type OpenHiveFileOptions } from './files.js';
+import { findLayerSoftwareHive, openHiveFile, withHiveFile, type OpenHiveFileOptions } from './files.js';
+import { stageFile } from '../fs/stage.js';
 
 export interface HiveInfo {
   path: string;
@@ -118,20 +120,29 @@ export interface MergeFilesOptions extends TaskOptions {
 /** base + deltas → a merged hive written to `output` (temporary name, renamed on success). */
 export async function mergeHiveFiles(base: string, deltas: string[], output: string, options: MergeFilesOptions = {}): Promise<{ output: string; bytes: number }> {
   if (deltas.length === 0) throw new WcError('InvalidArgument', 'merge needs at least one delta hive', { parameter: 'deltas' });
-  const opened = [await openHiveFile(base)];
+  const opened = [await openHiveFile(base, { cacheBytes: MERGE_CACHE_BYTES })];
   try {
-    for (const d of deltas) opened.push(await openHiveFile(d));
-    const merged = await mergeHives(
-      opened[0]!.hive,
-      opened.slice(1).map((o) => o.hive),
-      {
-        fileName: output,
-        ...(options.minorVersion ? { minorVersion: options.minorVersion } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    for (const d of deltas) opened.push(await openHiveFile(d, { cacheBytes: MERGE_CACHE_BYTES }));
+    const bytes = await stageFile(
+      output,
+      async (fh) => {
+        const sink = new FileHiveSink(fh.fd);
+        const size = await mergeHivesTo(
+          opened[0]!.hive,
+          opened.slice(1).map((o) => o.hive),
+          sink,
+          {
+            fileName: output,
+            ...(options.minorVersion ? { minorVersion: options.minorVersion } : {}),
+            ...(options.signal ? { signal: options.signal } : {}),
+            ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          },
+        );
+        sink.flush();
+        return size;
       },
+      { overwrite: options.overwrite ?? false },
     );
-    const bytes = await writeFileAtomic(output, merged, { overwrite: options.overwrite ?? false });
     return { output, bytes };
   } finally {
     for (const o of opened) await o.close();

@@ -9,6 +9,7 @@ import { isWcError, WcError } from '../../src/errors.js';
 import { Hive, type RegKey } from '../../src/formats/regf/reader.js';
 import { readTree } from '../../src/formats/regf/tree.js';
 import { writeHive } from '../../src/formats/regf/writer.js';
+import { mergeHives } from '../../src/formats/regf/merge.js';
 import { replayLogs } from '../../src/formats/regf/log-replay.js';
 import { resealBaseBlock, BINS_START } from '../../src/formats/regf/baseblock.js';
 import { corpusBytes } from './corpus.js';
@@ -165,4 +166,15 @@ test('fuzz: mutated transaction logs never break the replay', () => {
     }),
     { numRuns: LONG ? 2000 : 100 },
   );
+});
+
+test('a cycle in a hive being merged is Corrupt, not a hang', async () => {
+  const bytes = writeHive({ name: 'R', subkeys: [{ name: 'a', subkeys: [{ name: 'b' }] }] });
+  const root = await keyAt(bytes, '');
+  const b = await keyAt(bytes, 'a\\b');
+  patchU32(bytes, BINS_START + b.offset + 4 + 20, 1);
+  patchU32(bytes, BINS_START + b.offset + 4 + 28, root.subkeyListOffset);
+  const delta = writeHive({ name: 'R' }, { minorVersion: 6 });
+  await assert.rejects(mergeHives(bytes, [delta]), (e: Error & { code?: string }) => e.code === 'Corrupt' && /listed twice/.test(e.message));
+  await assert.rejects(mergeHives(delta, [bytes]), (e: Error & { code?: string }) => e.code === 'Corrupt' && /listed twice/.test(e.message));
 });

@@ -1,16 +1,18 @@
 // Merging base + delta hives: the laws (an empty delta is the identity, a tombstone removes the
 // subtree, a later delta wins) as properties over random trees, the individual rules with
-// hand-made 1.6 deltas written by our writer, and the real System_Delta onto the real SYSTEM.
+// hand-made 1.6 deltas written by our writer, and the real System_Delta onto the real SYSTEM;
+// several deltas at once equal one after another; merging files streams and can be cancelled.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Hive } from '../../src/formats/regf/reader.js';
 import { readTree, type HiveKeyInput, type HiveKeyNode } from '../../src/formats/regf/tree.js';
 import { writeHive } from '../../src/formats/regf/writer.js';
 import { mergeHives } from '../../src/formats/regf/merge.js';
+import { mergeHiveFiles } from '../../src/hive/operations.js';
 import { validateHive } from '../../src/formats/regf/validate.js';
 import { namesEqual, upcaseName } from '../../src/formats/regf/names.js';
 import { corpusBytes, tempDir } from './corpus.js';
@@ -232,4 +234,63 @@ test('merge the real System_Delta onto the real SYSTEM hive', async () => {
   const run = hivexml(path);
   assert.equal(run.status, 0, run.stderr);
   assert.deepEqual(linesFromHivexml(run.stdout), await linesFromReader(hive));
+});
+
+// A delta over the same small name space as treeArb: every key may carry layer semantics, every
+// value may be a tombstone.
+const deltaArb: fc.Arbitrary<HiveKeyInput> = fc.letrec<{ key: HiveKeyInput }>((tie) => ({
+  key: fc.record({
+    name: nameArb,
+    timestamp: fc.constantFrom(T - 1n, T + 1n),
+    layer: fc.record({ semantics: fc.constantFrom(0 as const, 1 as const, 2 as const, 3 as const), inheritClass: fc.boolean() }),
+    className: fc.option(fc.constantFrom('C1', 'C2'), { nil: undefined }),
+    values: fc.uniqueArray(fc.record({ name: nameArb, data: fc.integer({ min: 0, max: 9 }), tombstone: fc.boolean() }), { maxLength: 3, selector: (v) => upcaseName(v.name) }),
+    subkeys: fc.oneof({ depthSize: 'small' }, fc.constant([] as HiveKeyInput[]), fc.uniqueArray(tie('key'), { maxLength: 3, selector: (k) => upcaseName(k.name) })),
+  }),
+})).key.map((d) => ({ ...d, layer: { semantics: 0 as const } })); // the root itself merges
+
+test('law: deltas merged together equal deltas merged one after another', async () => {
+  await fc.assert(
+    fc.asyncProperty(treeArb, deltaArb, deltaArb, async (b, d1, d2) => {
+      const delta = (d: HiveKeyInput) => writeHive(d, { minorVersion: 6, timestamp: 0n });
+      const together = await mergeHives(writeHive(b), [delta(d1), delta(d2)], { timestamp: 0n });
+      const stepwise = await mergeHives(await mergeHives(writeHive(b), [delta(d1)], { timestamp: 0n }), [delta(d2)], { timestamp: 0n });
+      assert.deepEqual(normalizeTree(await treeOf(together)), normalizeTree(await treeOf(stepwise)));
+    }),
+    { numRuns: LONG ? 300 : 40 },
+  );
+});
+
+test('merging files streams into the output file: the same bytes as the merge in memory', async () => {
+  const dir = mkdtempSync(join(tempDir(), 'merge-'));
+  const basePath = join(dir, 'SYSTEM');
+  const deltaPath = join(dir, 'SYSTEM_Delta');
+  writeFileSync(basePath, corpusBytes('regipy-SYSTEM'));
+  writeFileSync(deltaPath, corpusBytes('yarp-System_Delta'));
+  const output = join(dir, 'SYSTEM_BASE');
+  const progress: number[] = [];
+  const r = await mergeHiveFiles(basePath, [deltaPath], output, { onProgress: (p) => progress.push(p.entriesDone ?? 0) });
+  const inMemory = await mergeHives(corpusBytes('regipy-SYSTEM'), [corpusBytes('yarp-System_Delta')], { fileName: output });
+  const written = readFileSync(output);
+  assert.equal(r.bytes, written.length);
+  // The header's write time is "now" in both: compare the bins, and the header without its time and checksum.
+  assert.deepEqual(written.subarray(4096), Buffer.from(inMemory.subarray(4096)));
+  assert.deepEqual(written.subarray(20, 508), Buffer.from(inMemory.subarray(20, 508)));
+  assert.ok(progress.length > 2, 'progress is reported while merging');
+  assert.deepEqual(readdirSync(dir).sort(), ['SYSTEM', 'SYSTEM_BASE', 'SYSTEM_Delta']);
+});
+
+test('a cancelled merge stops with Cancelled and leaves no output file', async () => {
+  const dir = mkdtempSync(join(tempDir(), 'merge-'));
+  const basePath = join(dir, 'SYSTEM');
+  const deltaPath = join(dir, 'SYSTEM_Delta');
+  writeFileSync(basePath, corpusBytes('regipy-SYSTEM'));
+  writeFileSync(deltaPath, corpusBytes('yarp-System_Delta'));
+  const controller = new AbortController();
+  let calls = 0;
+  await assert.rejects(
+    mergeHiveFiles(basePath, [deltaPath], join(dir, 'out'), { signal: controller.signal, onProgress: () => ++calls === 3 && controller.abort() }),
+    { code: 'Cancelled' },
+  );
+  assert.deepEqual(readdirSync(dir).sort(), ['SYSTEM', 'SYSTEM_Delta']);
 });

@@ -5,12 +5,15 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Hive } from '../../src/formats/regf/reader.js';
 import { readTree, type HiveKeyInput, type HiveKeyNode } from '../../src/formats/regf/tree.js';
-import { writeHive } from '../../src/formats/regf/writer.js';
+import { writeHive, writeHiveTo } from '../../src/formats/regf/writer.js';
+import { DescriptorTable, HiveBuilder } from '../../src/formats/regf/builder.js';
+import { FileHiveSink } from '../../src/hive/file-sink.js';
 import { validateHive } from '../../src/formats/regf/validate.js';
 import { stripLayers } from '../../src/formats/regf/merge.js';
 import { baseBlockChecksum, parseBaseBlock } from '../../src/formats/regf/baseblock.js';
@@ -282,4 +285,62 @@ test('the default key descriptor is a valid self-relative SD: owner Administrato
   }
   assert.equal(at, sd.length);
   assert.deepEqual(sids, ['S-1-5-18', 'S-1-5-32-544', 'S-1-5-32-545']);
+});
+
+test('the builder streams: bins reach the sink while keys are still coming, each byte written once', () => {
+  const writes: { position: number; length: number }[] = [];
+  let written = 0;
+  const sink = {
+    write: (bytes: Uint8Array, position: number) => {
+      writes.push({ position, length: bytes.length });
+      written += bytes.length;
+    },
+  };
+  const sd = DEFAULT_KEY_SECURITY;
+  const descriptors = new DescriptorTable();
+  const keys = 20000;
+  for (let i = 0; i <= keys; i++) descriptors.add(sd);
+  const builder = new HiveBuilder(sink, descriptors, { timestamp: 0n });
+  builder.openKey({ name: 'ROOT', securityDescriptor: sd }, [], '');
+  for (let i = 0; i < keys; i++) {
+    const name = `key${i}`;
+    builder.openKey({ name, securityDescriptor: sd }, [{ name: 'v', data: 'x'.repeat(40) }], name);
+    builder.closeKey();
+  }
+  const beforeClose = written;
+  builder.closeKey();
+  const size = builder.finish();
+  // Held back when the last subkey closed: only the root's bin (its nk waits for the subkey
+  // list) and the bin being filled. Written after: those, the root's lh leaves and ri, the base block.
+  const listBins = Math.ceil(keys / 507) + 1;
+  assert.ok(size - beforeClose <= 4096 * (2 + listBins + 1), `${size - beforeClose} bytes held back of ${size}`);
+  assert.ok(beforeClose > size * 0.8, `${beforeClose} of ${size} bytes written before the root closed`);
+  // The writes tile the file: no gap, no overlap.
+  writes.sort((a, b) => a.position - b.position);
+  let end = 0;
+  for (const w of writes) {
+    assert.equal(w.position, end, `write at ${w.position}, expected ${end}`);
+    end += w.length;
+  }
+  assert.equal(end, size);
+});
+
+test('the builder writes the same bytes whatever the sink: pieces in memory and a file', async () => {
+  const tree: HiveKeyInput = { name: 'R', timestamp: 1n, subkeys: Array.from({ length: 3000 }, (_, i) => ({ name: `k${i}`, timestamp: 2n, values: [{ name: 'big', data: new Uint8Array(i % 97 === 0 ? 20000 : 30).fill(i & 0xff) }] })) };
+  const dir = mkdtempSync(join(tmpdir(), 'wclayer-sink-'));
+  try {
+    const file = join(dir, 'hive');
+    const fd = openSync(file, 'wx');
+    const sink = new FileHiveSink(fd);
+    const size = writeHiveTo(tree, sink, { timestamp: 3n });
+    sink.flush();
+    closeSync(fd);
+    const fromFile = readFileSync(file);
+    assert.equal(fromFile.length, size);
+    assert.deepEqual(fromFile, Buffer.from(writeHive(tree, { timestamp: 3n })));
+    const hive = await Hive.fromBytes(fromFile);
+    assert.deepEqual((await validateHive(hive, { strict: true })).problems, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -5,8 +5,9 @@ export { Hive, type RegKey, type RegValue, type OpenOptions } from './reader.js'
 export { parseBaseBlock, baseBlockChecksum, type BaseBlock } from './baseblock.js';
 export { replayLogs, type ReplayResult } from './log-replay.js';
 export { readTree, countTree, type HiveKeyNode, type HiveValueNode, type HiveKeyInput, type HiveValueInput, type LayerInfo } from './tree.js';
-export { writeHive, nowFiletime, type WriteOptions } from './writer.js';
-export { mergeHives, mergeTrees, mergeKey, stripLayers, type MergeOptions, type HiveSource } from './merge.js';
+export { writeHive, writeHiveTo, nowFiletime, type WriteOptions } from './writer.js';
+export { HiveBuilder, DescriptorTable, MemorySink, type HiveSink, type KeyRecord } from './builder.js';
+export { mergeHives, mergeHivesTo, mergeTrees, stripLayers, type MergeOptions, type HiveSource } from './merge.js';
 export {
   readOsVersion,
   readOsBuild,

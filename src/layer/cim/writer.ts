@@ -13,7 +13,8 @@ import { WcError, fromNodeError, invalidArgument, isWcError } from '../../errors
 import type { FileInfo } from '../../formats/entry.js';
 import type { CimWriter } from '../../formats/cim/writer.js';
 import { guidFromString, objectIdFileName, regionFileName } from '../../formats/cim/layout.js';
-import { Hive, mergeHives, readOsBuild, type HiveSource } from '../../formats/regf/index.js';
+import { Hive, mergeHivesTo, readOsBuild, type HiveSource } from '../../formats/regf/index.js';
+import { FileHiveSink } from '../../hive/file-sink.js';
 import { openFileReadAt, type FileReadAt } from '../../hive/file-readat.js';
 import { createCimImage, openCimImage } from '../../cim/image.js';
 import type { Platform } from '../../platform/types.js';
@@ -385,22 +386,27 @@ export class CimLayerWriter extends GuardedLayerWriter {
       if (!delta) continue;
       throwIfCancelled(this.options.signal, `writing layer ${this.layerPath}`);
       const opened: FileReadAt[] = [];
-      let merged: Uint8Array;
+      // Written straight into the staging folder (removed whole if the import fails).
+      const host = join(this.stagingPath, HIVES_DIR, h.base);
+      const out = await open(host, 'wx').catch((e: unknown) => {
+        throw fromNodeError(e, host);
+      });
       try {
         const base = await this.parentBaseHive(h.base, delta.path, opened);
         const deltaSource = await openFileReadAt(delta.host);
         opened.push(deltaSource);
+        const sink = new FileHiveSink(out.fd);
         // The delta's own write time stamps the result, so the same import gives the same bytes.
-        merged = await mergeHives(base, [deltaSource], { timestamp: delta.info.lastWriteTime, ...(this.options.signal ? { signal: this.options.signal } : {}) });
+        await mergeHivesTo(base, [deltaSource], sink, { timestamp: delta.info.lastWriteTime, ...(this.options.signal ? { signal: this.options.signal } : {}) });
+        sink.flush();
       } catch (e) {
         if (isWcError(e) && (e.code === 'Cancelled' || e.code === 'FailedPrecondition')) throw e;
         const why = e instanceof Error ? e.message : String(e);
         throw new WcError(isWcError(e) ? e.code : 'Corrupt', `merging ${HIVES_DIR}/${h.base} with ${delta.path}: ${why}`, { entry: delta.path }, { cause: e });
       } finally {
+        await out.close();
         for (const o of opened) await o.close();
       }
-      const host = join(this.stagingPath, HIVES_DIR, h.base);
-      await writeFile(host, merged, { flag: 'wx' });
       this.pending.push({ kind: 'add', path: `${HIVES_DIR}/${h.base}`, host, info: { attributes: NORMAL, ...ZERO_TIMES } });
     }
   }
