@@ -70,13 +70,18 @@ async function keyAt(bytes: Uint8Array, path: string): Promise<RegKey> {
   return (await (await Hive.fromBytes(bytes)).key(path))!;
 }
 
-test('a cycle in the subkey lists is Corrupt, not a hang', async () => {
+/** R\a\b where b lists the root's subkey list as its own: a → b → a → … */
+async function cyclicHive(): Promise<Uint8Array> {
   const bytes = writeHive({ name: 'R', subkeys: [{ name: 'a', subkeys: [{ name: 'b' }] }] });
   const root = await keyAt(bytes, '');
   const b = await keyAt(bytes, 'a\\b');
-  // b now lists the root's list as its own: a → b → a → …
   patchU32(bytes, BINS_START + b.offset + 4 + 20, 1);
   patchU32(bytes, BINS_START + b.offset + 4 + 28, root.subkeyListOffset);
+  return bytes;
+}
+
+test('a cycle in the subkey lists is Corrupt, not a hang', async () => {
+  const bytes = await cyclicHive();
   const e = await expectCorrupt(bytes);
   assert.match(e.message, /listed twice/);
   await assert.rejects(readTree(await Hive.fromBytes(bytes)), { code: 'Corrupt' });
@@ -169,11 +174,7 @@ test('fuzz: mutated transaction logs never break the replay', () => {
 });
 
 test('a cycle in a hive being merged is Corrupt, not a hang', async () => {
-  const bytes = writeHive({ name: 'R', subkeys: [{ name: 'a', subkeys: [{ name: 'b' }] }] });
-  const root = await keyAt(bytes, '');
-  const b = await keyAt(bytes, 'a\\b');
-  patchU32(bytes, BINS_START + b.offset + 4 + 20, 1);
-  patchU32(bytes, BINS_START + b.offset + 4 + 28, root.subkeyListOffset);
+  const bytes = await cyclicHive();
   const delta = writeHive({ name: 'R' }, { minorVersion: 6 });
   await assert.rejects(mergeHives(bytes, [delta]), (e: Error & { code?: string }) => e.code === 'Corrupt' && /listed twice/.test(e.message));
   await assert.rejects(mergeHives(delta, [bytes]), (e: Error & { code?: string }) => e.code === 'Corrupt' && /listed twice/.test(e.message));

@@ -261,12 +261,18 @@ test('law: deltas merged together equal deltas merged one after another', async 
   );
 });
 
-test('merging files streams into the output file: the same bytes as the merge in memory', async () => {
+/** The real SYSTEM and System_Delta as files in a fresh folder. */
+function systemFiles(): { dir: string; basePath: string; deltaPath: string } {
   const dir = mkdtempSync(join(tempDir(), 'merge-'));
   const basePath = join(dir, 'SYSTEM');
   const deltaPath = join(dir, 'SYSTEM_Delta');
   writeFileSync(basePath, corpusBytes('regipy-SYSTEM'));
   writeFileSync(deltaPath, corpusBytes('yarp-System_Delta'));
+  return { dir, basePath, deltaPath };
+}
+
+test('merging files streams into the output file: the same bytes as the merge in memory', async () => {
+  const { dir, basePath, deltaPath } = systemFiles();
   const output = join(dir, 'SYSTEM_BASE');
   const progress: number[] = [];
   const r = await mergeHiveFiles(basePath, [deltaPath], output, { onProgress: (p) => progress.push(p.entriesDone ?? 0) });
@@ -281,11 +287,7 @@ test('merging files streams into the output file: the same bytes as the merge in
 });
 
 test('a cancelled merge stops with Cancelled and leaves no output file', async () => {
-  const dir = mkdtempSync(join(tempDir(), 'merge-'));
-  const basePath = join(dir, 'SYSTEM');
-  const deltaPath = join(dir, 'SYSTEM_Delta');
-  writeFileSync(basePath, corpusBytes('regipy-SYSTEM'));
-  writeFileSync(deltaPath, corpusBytes('yarp-System_Delta'));
+  const { dir, basePath, deltaPath } = systemFiles();
   const controller = new AbortController();
   let calls = 0;
   await assert.rejects(
