@@ -75,8 +75,9 @@ class HiveLayerKey implements LayerKey {
   }
   values(): HiveValueNode[] {
     return this.hive.values(this.key).map((v) => {
-      // A view into the reader's cache block: used before the next key is read.
-      const node: HiveValueNode = { name: v.name, type: v.type, data: this.hive.valueData(v) };
+      // A copy: a view into a cache block would change if the reader reused that block
+      // while the other layers' values of this key are read.
+      const node: HiveValueNode = { name: v.name, type: v.type, data: this.hive.valueData(v).slice() };
       if (v.tombstone) node.tombstone = true;
       return node;
     });
