@@ -3,7 +3,7 @@
 // the reader and the exporter (merge, writer and validation are start-up time it does not need).
 
 import type { Writable } from 'node:stream';
-import { exportJsonTo, exportRegTo, type TextSink } from '../formats/regf/export.js';
+import { exportJsonBytes, exportRegTo, type TextSink } from '../formats/regf/export.js';
 import type { Hive, RegKey } from '../formats/regf/reader.js';
 import { withHiveFile, type OpenHiveFileOptions } from './files.js';
 import type { TaskOptions } from '../task.js';
@@ -18,14 +18,17 @@ export interface ExportOptions extends OpenHiveFileOptions, TaskOptions {
   overwrite?: boolean;
 }
 
-/** The export as encoded chunks: JSON, or .reg with a BOM first when it is to be UTF-16LE. */
+/**
+ * The export as encoded chunks: JSON (made as UTF-8 bytes), or .reg with a BOM first when it is
+ * to be UTF-16LE. A chunk is valid until the next is asked for (its buffer is reused).
+ */
 function exportBuffers(hive: Hive, from: RegKey, options: ExportOptions): Generator<Uint8Array> {
   const task: TaskOptions = {};
   if (options.signal) task.signal = options.signal;
   if (options.onProgress) task.onProgress = options.onProgress;
+  if ((options.format ?? 'json') === 'json') return exportJsonBytes(hive, from, task);
   const encoding = textEncoding(options);
   const sink = new EncodedChunks(encoding);
-  if ((options.format ?? 'json') === 'json') return exportJsonTo(hive, from, task, sink);
   if (encoding === 'utf16le') sink.add('\ufeff');
   return exportRegTo(hive, from, { ...task, ...(options.prefix !== undefined ? { prefix: options.prefix } : {}) }, sink);
 }
@@ -103,6 +106,8 @@ export async function exportHiveFile(path: string, output: string, options: Expo
     // Loaded here: staging (and the crypto module it names files with) is not needed for stdout.
     const { writeFileAtomic } = await import('../fs/stage.js');
     const bytes = await writeFileAtomic(output, exportBuffers(hive, from, options), { overwrite: options.overwrite ?? false });
+    // Everything read is written out: the next hive may read into this one's memory.
+    hive.recycle();
     return { output, bytes, format };
   });
 }
@@ -118,6 +123,7 @@ export async function exportHiveToStream(path: string, out: Writable, options: E
       // Wait until the stream is done with the chunk: its buffer is reused.
       await new Promise<void>((resolve, reject) => out.write(b, (e) => (e ? reject(e) : resolve())));
     }
+    hive.recycle();
     return { bytes, format };
   });
 }

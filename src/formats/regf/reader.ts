@@ -83,6 +83,30 @@ export interface OpenOptions {
 const BLOCK = 256 * 1024;
 const EMPTY = new Uint8Array(0);
 
+/**
+ * Cache blocks handed back by recycle(), for the next hive to read into: memory fresh from the
+ * system costs a page fault per 4 KiB on first touch, which on a virtual machine took longer
+ * than reading the hive (a warm backend exporting one hive after another). At most 32 MiB kept.
+ */
+const spareBlocks: Uint8Array[] = [];
+const MAX_SPARE_BLOCKS = (32 << 20) / BLOCK;
+/** The visited bits of a finished walk (up to 4 MiB: a 128 MiB hive's), for the next walk. */
+let spareSeen: Uint8Array | undefined;
+const MAX_SPARE_SEEN = 4 << 20;
+
+/** Zeroed memory for a walk's visited bits, a finished walk's when it is large enough. */
+function takeSeen(length: number): Uint8Array {
+  const spare = spareSeen;
+  if (!spare || spare.length < length) return new Uint8Array(length);
+  spareSeen = undefined;
+  return spare.subarray(0, length).fill(0);
+}
+
+function giveSeen(seen: Uint8Array): void {
+  const whole = new Uint8Array(seen.buffer);
+  if (whole.length <= MAX_SPARE_SEEN && (!spareSeen || spareSeen.length < whole.length)) spareSeen = whole;
+}
+
 function hex(n: number): string {
   return '0x' + n.toString(16);
 }
@@ -140,11 +164,13 @@ export class Hive {
   readonly layered: boolean;
 
   private readonly buf: Uint8Array | undefined;
-  private readonly blocks = new Map<number, { bytes: Uint8Array; used: number }>();
+  /** Cached blocks: the bytes (a view of `memory` when the file ends inside the block). */
+  private readonly blocks = new Map<number, { bytes: Uint8Array; memory: Uint8Array; used: number }>();
   private clock = 0;
   private lastIndex = -1;
   private lastBlock: Uint8Array | undefined;
   private readonly readSync: (offset: number, length: number) => Uint8Array;
+  private readonly readIntoSync: ((offset: number, target: Uint8Array) => number) | undefined;
   private readonly maxBlocks: number;
   /** Per 4 KiB page of the bins: start of the bin holding it (+1; 0 = unknown) and its end. */
   private readonly pageBinStart: Int32Array;
@@ -168,6 +194,7 @@ export class Hive {
     this.readSync = src.readSync ? src.readSync.bind(src) : () => {
       throw new Error('a Hive needs a buffer or a ReadAt with readSync');
     };
+    this.readIntoSync = src.readIntoSync?.bind(src);
     this.maxBlocks = Math.max(4, Math.floor(cacheBytes / BLOCK));
     const pages = header.binsSize / 4096;
     this.pageBinStart = new Int32Array(pages);
@@ -219,8 +246,7 @@ export class Hive {
     if (index === this.lastIndex) return this.lastBlock!;
     let entry = this.blocks.get(index);
     if (!entry) {
-      const start = index * BLOCK;
-      entry = { bytes: this.readSync(start, Math.min(BLOCK, this.src.size - start)), used: 0 };
+      entry = this.readBlock(index);
       this.blocks.set(index, entry);
       if (this.blocks.size > this.maxBlocks) {
         // Evict the least recently used block (a scan; it happens once per block read).
@@ -234,6 +260,33 @@ export class Hive {
     this.lastIndex = index;
     this.lastBlock = entry.bytes;
     return entry.bytes;
+  }
+
+  private readBlock(index: number): { bytes: Uint8Array; memory: Uint8Array; used: number } {
+    const start = index * BLOCK;
+    const length = Math.min(BLOCK, this.src.size - start);
+    const memory = this.readIntoSync ? spareBlocks.pop() : undefined;
+    if (!memory) {
+      const bytes = this.readSync(start, length);
+      return { bytes, memory: bytes, used: 0 };
+    }
+    const got = this.readIntoSync!(start, memory);
+    return { bytes: got === BLOCK ? memory : memory.subarray(0, got), memory, used: 0 };
+  }
+
+  /**
+   * Hands the cached blocks over for later hives to read into (see spareBlocks): for a caller
+   * that is done with everything this hive gave it. Any data view it handed out (valueData(),
+   * cell()) may then change under its holder. The hive itself still works (it reads again).
+   */
+  recycle(): void {
+    for (const e of this.blocks.values()) {
+      if (spareBlocks.length < MAX_SPARE_BLOCKS && e.memory.length === BLOCK) spareBlocks.push(e.memory);
+    }
+    this.blocks.clear();
+    this.lastIndex = -1;
+    this.lastBlock = undefined;
+    this.current = EMPTY;
   }
 
   /** File bytes [off, off+len); the caller has checked the range lies inside the file. */
@@ -600,21 +653,26 @@ export class Hive {
   *walk(from?: RegKey): Generator<{ key: RegKey; depth: number }> {
     const start = from ?? (this.root());
     // One bit per possible cell (offsets are multiples of 4 inside the bins): no set to grow.
-    const seen = new Uint8Array((this.header.binsSize >>> 5) + 1);
+    const seen = takeSeen((this.header.binsSize >>> 5) + 1);
     seen[start.offset >>> 5] |= 1 << ((start.offset >>> 2) & 7);
     const stack: { key: RegKey; depth: number }[] = [{ key: start, depth: 0 }];
-    while (stack.length) {
-      const item = stack.pop()!;
-      yield item;
-      if (item.key.subkeyCount === 0) continue;
-      if (item.depth >= MAX_DEPTH) throw this.fail('key node', item.key.offset, item.key.path, `keys nest deeper than ${MAX_DEPTH} levels`);
-      const children = this.subkeys(item.key);
-      for (const c of children) {
-        const bit = 1 << ((c.offset >>> 2) & 7);
-        if (seen[c.offset >>> 5]! & bit) throw this.fail('key node', c.offset, item.key.path, 'key is listed twice (cycle in the subkey lists)');
-        seen[c.offset >>> 5]! |= bit;
+    // A walk dropped early (return()) also gives its memory back.
+    try {
+      while (stack.length) {
+        const item = stack.pop()!;
+        yield item;
+        if (item.key.subkeyCount === 0) continue;
+        if (item.depth >= MAX_DEPTH) throw this.fail('key node', item.key.offset, item.key.path, `keys nest deeper than ${MAX_DEPTH} levels`);
+        const children = this.subkeys(item.key);
+        for (const c of children) {
+          const bit = 1 << ((c.offset >>> 2) & 7);
+          if (seen[c.offset >>> 5]! & bit) throw this.fail('key node', c.offset, item.key.path, 'key is listed twice (cycle in the subkey lists)');
+          seen[c.offset >>> 5]! |= bit;
+        }
+        for (let i = children.length - 1; i >= 0; i--) stack.push({ key: children[i]!, depth: item.depth + 1 });
       }
-      for (let i = children.length - 1; i >= 0; i--) stack.push({ key: children[i]!, depth: item.depth + 1 });
+    } finally {
+      giveSeen(seen);
     }
   }
 }
