@@ -99,9 +99,18 @@ class EncodedChunks implements TextSink<Uint8Array> {
   }
 }
 
+/**
+ * How an export opens the hive: every cell it reads is used before the next read, so a small
+ * cache whose dropped blocks lend their memory to the next (transientViews) serves it; the
+ * cells of a walk lie close together, so 4 MiB re-read little (a 12 MiB hive: about 23 MiB read).
+ */
+function openForExport(options: ExportOptions): ExportOptions {
+  return { ...options, cacheBytes: 4 << 20, transientViews: true };
+}
+
 export async function exportHiveFile(path: string, output: string, options: ExportOptions = {}): Promise<{ output: string; bytes: number; format: string }> {
   const format = options.format ?? 'json';
-  return withHiveFile(path, options, async (hive) => {
+  return withHiveFile(path, openForExport(options), async (hive) => {
     const from = await startKey(hive, options.key ?? '');
     // Loaded here: staging (and the crypto module it names files with) is not needed for stdout.
     const { writeFileAtomic } = await import('../fs/stage.js');
@@ -115,7 +124,7 @@ export async function exportHiveFile(path: string, output: string, options: Expo
 /** The same export written to a stream (the CLI's `-` for stdout), one chunk at a time. */
 export async function exportHiveToStream(path: string, out: Writable, options: ExportOptions = {}): Promise<{ bytes: number; format: string }> {
   const format = options.format ?? 'json';
-  return withHiveFile(path, options, async (hive) => {
+  return withHiveFile(path, openForExport(options), async (hive) => {
     const from = await startKey(hive, options.key ?? '');
     let bytes = 0;
     for (const b of exportBuffers(hive, from, options)) {

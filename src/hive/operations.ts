@@ -7,7 +7,8 @@ import { filetimeToIso, keyJson, readOsVersion, requireKey, requireValue, valueJ
 import { validateHive } from '../formats/regf/validate.js';
 import type { TaskOptions } from '../task.js';
 import { throwIfCancelled } from '../task.js';
-import { findLayerSoftwareHive, openHiveFile, withHiveFile, writeFileAtomic, type OpenHiveFileOptions } from './files.js';
+import { findLayerSoftwareHive, openHiveFile, withHiveFile, type OpenHiveFileOptions } from './files.js';
+import { writeFileAtomic } from '../fs/stage.js';
 
 export interface HiveInfo {
   path: string;

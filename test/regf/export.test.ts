@@ -126,9 +126,12 @@ for (const name of PRIMARY_HIVES) {
       const prefix = 'HKEY_LOCAL_MACHINE\\X';
       const reg = await outcome(() => referenceReg(hive, prefix));
       assertSameText(await outcome(() => text(exportReg(hive, undefined, { prefix }))), reg);
-      // A file source with four 256 KiB blocks of cache.
-      const fromFile = await Hive.open(src, { cacheBytes: 1 });
-      assertSameText(await outcome(() => text(exportJson(fromFile))), json);
+      // A file source with four 64 KiB blocks of cache, keeping dropped blocks' views and lending
+      // their memory to the next block (transientViews, as the file exports open hives).
+      for (const transientViews of [false, true]) {
+        const fromFile = await Hive.open(src, { cacheBytes: 1, transientViews });
+        assertSameText(await outcome(() => text(exportJson(fromFile))), json);
+      }
     } finally {
       await src.close();
     }
@@ -252,6 +255,14 @@ test('file and stream exports carry texts larger than an output buffer, and chun
   assert.ok((await collect({})).equals(Buffer.from(json, 'utf8')));
   assert.ok((await collect({ format: 'reg' })).equals(Buffer.from('\ufeff' + reg, 'utf16le')));
   assert.ok((await collect({ format: 'reg', encoding: 'utf8' })).equals(Buffer.from(reg, 'utf8')));
+  // The big value's segments span more blocks than a four-block cache holds: its segment list
+  // must survive the reads of its segments when dropped blocks lend their memory.
+  const src = await openFileReadAt(file);
+  try {
+    assertSameText(await text(exportJson(await Hive.open(src, { cacheBytes: 1, transientViews: true }))), json);
+  } finally {
+    await src.close();
+  }
   const out = join(tempDir(), 'big-value.json');
   const r = await exportHiveFile(file, out, {});
   assert.equal(r.bytes, Buffer.byteLength(json));
