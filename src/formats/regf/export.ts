@@ -295,58 +295,20 @@ function* writeJson(hive: Hive, from: RegKey | undefined, options: TaskOptions, 
   };
   out.ascii(`{"format":"wclayer-hive-export","version":1,"header":${JSON.stringify(header)},"keys":[`);
   let n = 0;
-  // The JSON text of the current key's path without its quotes, and where it ends at each depth:
-  // a key's is its parent's, an escaped backslash and its own name's (JSON escapes character by
-  // character, so the parts add up). Keys come parents first, so the parent's is still there.
-  const path = new JsonOut(4096);
-  const pathEnd: number[] = [];
+  const path = new KeyPaths();
+  // The loop stays small and the work per key is a plain function: the JIT optimizes that once,
+  // where a large generator body is optimized on the stack and again after each rare path.
   for (const { key, depth } of hive.walk(from)) {
     if (++n % 512 === 0) {
       throwIfCancelled(options.signal, 'exporting the hive');
       options.onProgress?.({ entriesDone: n, message: key.path });
     }
-    // The name's JSON text is the end of the path's (at the start of an export it is written apart).
-    let nameStart = -1;
-    if (depth === 0) {
-      path.n = 0;
-      path.stringBody(key.path);
-    } else {
-      path.n = pathEnd[depth - 1]!;
-      if (path.n > 0) path.ascii('\\\\');
-      nameStart = path.n;
-      path.stringBody(key.name);
-    }
-    pathEnd[depth] = path.n;
-    out.ascii(n === 1 ? '\n{"path":"' : ',\n{"path":"');
-    out.bytes(path.buf, 0, path.n);
-    out.ascii('","name":');
-    if (nameStart < 0) out.string(key.name);
-    else {
-      out.byte(0x22);
-      out.bytes(path.buf, nameStart, path.n);
-      out.byte(0x22);
-    }
-    out.byte(0x2c);
-    writeTimestamp(out, key.timeHigh, key.timeLow);
-    out.ascii(',"subkeyCount":');
-    out.uint(key.subkeyCount);
-    out.ascii(',"valueCount":');
-    out.uint(key.valueCount);
-    out.ascii(',"flags":');
-    out.uint(key.flags);
-    const cls = hive.className(key);
-    if (cls !== undefined) {
-      out.ascii(',"className":');
-      out.string(cls);
-    }
-    if (hive.layered && key.layerByte !== 0) out.ascii(`,"layer":"${LAYER_NAMES[key.layerSemantics]!}","inheritClass":${key.inheritClass}`);
-    out.ascii(',"values":[');
-    const values = hive.values(key);
-    for (let i = 0; i < values.length; i++) {
-      if (i > 0) out.byte(0x2c);
-      writeValue(out, hive, values[i]!);
-    }
-    out.ascii(']}');
+    // Rare cases stay here, out of the functions the JIT optimizes (a branch first taken before
+    // it collects feedback would throw their optimized code away when taken again).
+    if (depth === 0) path.start(key);
+    else path.enter(key, depth);
+    out.ascii(n === 1 ? '\n' : ',\n');
+    writeKey(out, hive, key, path);
     if (out.n > OUT_CHUNK - OUT_SLACK) {
       yield out.buf.subarray(0, out.n);
       [out, spare] = [spare, out];
@@ -355,6 +317,70 @@ function* writeJson(hive: Hive, from: RegKey | undefined, options: TaskOptions, 
   }
   out.ascii('\n]}\n');
   yield out.buf.subarray(0, out.n);
+}
+
+/**
+ * The JSON text of the current key's path without its quotes, and where it ends at each depth:
+ * a key's is its parent's, an escaped backslash and its own name's (JSON escapes character by
+ * character, so the parts add up). Keys come parents first, so the parent's is still there.
+ */
+class KeyPaths {
+  readonly text = new JsonOut(4096);
+  /** The path is text[0, end); the name's JSON text (without quotes) text[nameStart, nameEnd). */
+  end = 0;
+  nameStart = 0;
+  nameEnd = 0;
+  private readonly ends: number[] = [];
+
+  /** The key an export starts from: its whole path, and its name after it (the root's path is ''). */
+  start(key: RegKey): void {
+    const t = this.text;
+    t.n = 0;
+    t.stringBody(key.path);
+    this.end = this.ends[0] = this.nameStart = t.n;
+    t.stringBody(key.name);
+    this.nameEnd = t.n;
+  }
+
+  enter(key: RegKey, depth: number): void {
+    const t = this.text;
+    t.n = this.ends[depth - 1]!;
+    if (t.n > 0) t.ascii('\\\\');
+    this.nameStart = t.n;
+    t.stringBody(key.name);
+    this.end = this.ends[depth] = this.nameEnd = t.n;
+  }
+}
+
+/** One key's JSON object with its values. */
+function writeKey(out: JsonOut, hive: Hive, key: RegKey, path: KeyPaths): void {
+  const t = path.text;
+  out.ascii('{"path":"');
+  out.bytes(t.buf, 0, path.end);
+  out.ascii('","name":"');
+  out.bytes(t.buf, path.nameStart, path.nameEnd);
+  out.byte(0x22);
+  out.byte(0x2c);
+  writeTimestamp(out, key.timeHigh, key.timeLow);
+  out.ascii(',"subkeyCount":');
+  out.uint(key.subkeyCount);
+  out.ascii(',"valueCount":');
+  out.uint(key.valueCount);
+  out.ascii(',"flags":');
+  out.uint(key.flags);
+  const cls = hive.className(key);
+  if (cls !== undefined) {
+    out.ascii(',"className":');
+    out.string(cls);
+  }
+  if (hive.layered && key.layerByte !== 0) out.ascii(`,"layer":"${LAYER_NAMES[key.layerSemantics]!}","inheritClass":${key.inheritClass}`);
+  out.ascii(',"values":[');
+  const values = hive.values(key);
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out.byte(0x2c);
+    writeValue(out, hive, values[i]!);
+  }
+  out.ascii(']}');
 }
 
 /** Where a .reg export's text goes as it is made, key by key; take() hands on a chunk once enough has gathered. */

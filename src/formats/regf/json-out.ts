@@ -59,12 +59,7 @@ export class JsonOut {
   /** Bytes [start, end) of `src` as they are. */
   bytes(src: Uint8Array, start: number, end: number): void {
     this.room(end - start);
-    if (end - start > 32) {
-      // A native copy: fast from the first call on (a loop is slow until the JIT has seen it often).
-      this.buf.set(src.subarray(start, end), this.n);
-      this.n += end - start;
-      return;
-    }
+    // A loop: set() would need a subarray, an object per call.
     const b = this.buf;
     let n = this.n;
     for (let i = start; i < end; i++) b[n++] = src[i]!;

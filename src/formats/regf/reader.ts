@@ -193,6 +193,7 @@ export class Hive {
   /** Data length of the cell the last cellAt() found (its size field less 4). */
   private cellLength = 0;
   private readonly inlineData = new Uint8Array(4);
+  private valueOffsets = new Uint32Array(64);
 
   private constructor(
     private readonly src: ReadAt,
@@ -249,7 +250,9 @@ export class Hive {
 
   // ---- raw access -------------------------------------------------------------------------
 
-  private fail(what: string, cellOffset: number, path: string | undefined, reason: string): WcError {
+  /** `what` names the record; a value stands for its data (named only when this fails: no string per read). */
+  private fail(what: string | RegValue, cellOffset: number, path: string | undefined, reason: string): WcError {
+    if (typeof what !== 'string') what = `data of value '${what.name}'`;
     const where = path === undefined ? '' : ` while reading key '${path === '' ? '\\' : path}'`;
     return corrupt(`${what} at cell offset ${hex(cellOffset)} (file offset ${hex(cellOffset + BINS_START)})${where}: ${reason}`, {
       offset: cellOffset + BINS_START,
@@ -351,7 +354,7 @@ export class Hive {
   }
 
   /** Finds the hive bin holding a cell offset by walking back to its header; remembers it for every page it covers. */
-  private findBin(cellOffset: number, what: string, path: string | undefined): void {
+  private findBin(cellOffset: number, what: string | RegValue, path: string | undefined): void {
     const page = Math.floor(cellOffset / 4096);
     for (let p = page; p >= 0; p--) {
       const h = this.bytes(BINS_START + p * 4096, 16);
@@ -378,7 +381,7 @@ export class Hive {
   }
 
   /** cell() in place: positions `current` on the cell's data, sets cellLength and returns the index. */
-  private cellAt(offset: number, what: string, path: string | undefined): number {
+  private cellAt(offset: number, what: string | RegValue, path: string | undefined): number {
     if (offset === NIL) throw this.fail(what, offset, path, 'nil pointer');
     if (offset % 4 !== 0 || offset < 32 || offset + 8 > this.header.binsSize) {
       throw this.fail(what, offset, path, 'pointer outside the hive bins');
@@ -551,12 +554,14 @@ export class Hive {
     if (key.valueListOffset === NIL) throw this.fail('key node', key.offset, key.path, `${key.valueCount} values but no value list`);
     const p = this.cellAt(key.valueListOffset, 'value list', key.path);
     if (this.cellLength < 4 * key.valueCount) throw this.fail('value list', key.valueListOffset, key.path, `${key.valueCount} entries overrun the cell`);
-    // The offsets first: reading a value moves `current`.
+    // The offsets first (into memory kept for the next list): reading a value moves `current`.
+    const n = key.valueCount;
+    if (this.valueOffsets.length < n) this.valueOffsets = new Uint32Array(Math.max(n, 2 * this.valueOffsets.length));
     const list = this.current;
-    const offsets: number[] = [];
-    for (let i = 0; i < key.valueCount; i++) offsets.push(u32(list, p + 4 * i));
-    const out: RegValue[] = [];
-    for (const o of offsets) out.push(this.valueAtOffset(o, key.path));
+    const offsets = this.valueOffsets;
+    for (let i = 0; i < n; i++) offsets[i] = u32(list, p + 4 * i);
+    const out = new Array<RegValue>(n);
+    for (let i = 0; i < n; i++) out[i] = this.valueAtOffset(offsets[i]!, key.path);
     return out;
   }
 
@@ -615,7 +620,7 @@ export class Hive {
     }
     // No value can be bigger than the hive's bins: this bounds what a damaged size can allocate.
     if (v.size > this.header.binsSize) throw this.fail(`value '${v.name}'`, v.offset, v.keyPath, `data size ${v.size} exceeds the hive bins`);
-    const p = this.cellAt(v.dataField, `data of value '${v.name}'`, v.keyPath);
+    const p = this.cellAt(v.dataField, v, v.keyPath);
     if (this.cellLength >= v.size) return p;
     const d = this.current;
     if (v.size > BIG_DATA_SEGMENT && this.header.minorVersion >= 4 && d[p] === 0x64 && d[p + 1] === 0x62 && this.cellLength >= 8) {
