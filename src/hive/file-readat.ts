@@ -20,6 +20,16 @@ export async function openFileReadAt(path: string): Promise<FileReadAt> {
     throw fromNodeError(e, path);
   }
   const size = (await fh.stat()).size;
+  const readIntoSync = (offset: number, target: Uint8Array): number => {
+    const len = Math.max(0, Math.min(target.length, size - offset));
+    let done = 0;
+    while (done < len) {
+      const n = readSync(fh.fd, target, done, len - done, offset + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  };
   return {
     path,
     size,
@@ -35,16 +45,11 @@ export async function openFileReadAt(path: string): Promise<FileReadAt> {
       return done === len ? buf : buf.subarray(0, done);
     },
     readSync(offset: number, length: number): Uint8Array {
-      const len = Math.max(0, Math.min(length, size - offset));
-      const buf = new Uint8Array(len);
-      let done = 0;
-      while (done < len) {
-        const n = readSync(fh.fd, buf, done, len - done, offset + done);
-        if (n === 0) break;
-        done += n;
-      }
-      return done === len ? buf : buf.subarray(0, done);
+      const buf = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+      const done = readIntoSync(offset, buf);
+      return done === buf.length ? buf : buf.subarray(0, done);
     },
+    readIntoSync,
     close: () => fh.close(),
   };
 }

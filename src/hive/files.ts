@@ -1,5 +1,7 @@
 // Hive files on disk: opening a hive with its transaction logs, finding the SOFTWARE hive of a
-// layer; output files are written with src/fs/stage.ts's writeFileAtomic (re-exported here).
+// layer. Output files are written with src/fs/stage.ts's writeFileAtomic, not imported here:
+// `wclayer hive export -` opens hives through this file and has no use for staging (nor for the
+// crypto module it names files with, 10-20 ms of start-up).
 
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -7,13 +9,12 @@ import { WcError } from '../errors.js';
 import { Hive } from '../formats/regf/reader.js';
 import { openFileReadAt, type FileReadAt } from './file-readat.js';
 
-export { writeFileAtomic } from '../fs/stage.js';
-
 export interface OpenHiveFileOptions {
   /** 'auto' (default): use <hive>.LOG1/.LOG2/.LOG beside the file when the hive is dirty; 'none': read as is; or explicit paths. */
   logs?: 'auto' | 'none' | string[];
-  /** Bytes of the reader's block cache (the reader's default when absent). */
+  /** The reader's cache (OpenOptions.cacheBytes, default 64 MiB) and its transientViews. */
   cacheBytes?: number;
+  transientViews?: boolean;
 }
 
 export interface OpenedHive {
@@ -54,7 +55,11 @@ export async function openHiveFile(path: string, options: OpenHiveFileOptions = 
       else await s.close();
     }
     // Logs are read only when the primary is dirty.
-    const hive = await Hive.open(src, { logs: logSources, ...(options.cacheBytes ? { cacheBytes: options.cacheBytes } : {}) });
+    const hive = await Hive.open(src, {
+      logs: logSources,
+      ...(options.cacheBytes !== undefined ? { cacheBytes: options.cacheBytes } : {}),
+      ...(options.transientViews !== undefined ? { transientViews: options.transientViews } : {}),
+    });
     for (const l of logSources) await l.close();
     return {
       hive,

@@ -126,9 +126,12 @@ for (const name of PRIMARY_HIVES) {
       const prefix = 'HKEY_LOCAL_MACHINE\\X';
       const reg = await outcome(() => referenceReg(hive, prefix));
       assertSameText(await outcome(() => text(exportReg(hive, undefined, { prefix }))), reg);
-      // A file source with four 256 KiB blocks of cache.
-      const fromFile = await Hive.open(src, { cacheBytes: 1 });
-      assertSameText(await outcome(() => text(exportJson(fromFile))), json);
+      // A file source with four 64 KiB blocks of cache, keeping dropped blocks' views and lending
+      // their memory to the next block (transientViews, as the file exports open hives).
+      for (const transientViews of [false, true]) {
+        const fromFile = await Hive.open(src, { cacheBytes: 1, transientViews });
+        assertSameText(await outcome(() => text(exportJson(fromFile))), json);
+      }
     } finally {
       await src.close();
     }
@@ -252,8 +255,84 @@ test('file and stream exports carry texts larger than an output buffer, and chun
   assert.ok((await collect({})).equals(Buffer.from(json, 'utf8')));
   assert.ok((await collect({ format: 'reg' })).equals(Buffer.from('\ufeff' + reg, 'utf16le')));
   assert.ok((await collect({ format: 'reg', encoding: 'utf8' })).equals(Buffer.from(reg, 'utf8')));
+  // The big value's segments span more blocks than a four-block cache holds: its segment list
+  // must survive the reads of its segments when dropped blocks lend their memory.
+  const src = await openFileReadAt(file);
+  try {
+    assertSameText(await text(exportJson(await Hive.open(src, { cacheBytes: 1, transientViews: true }))), json);
+  } finally {
+    await src.close();
+  }
   const out = join(tempDir(), 'big-value.json');
   const r = await exportHiveFile(file, out, {});
   assert.equal(r.bytes, Buffer.byteLength(json));
   assert.ok(readFileSync(out).equals(Buffer.from(json, 'utf8')));
+});
+
+test('JSON export of names and data that need escapes, non-ASCII, lone surrogates and odd sizes equals its definition', async () => {
+  const odd = ['', 'a"b\\c', 'tab\there\nnew', '\0\x01\x1f\x7f', 'é ÿ', '€ 漢字', '😀 pair', '\ud83d lone high', 'lone low \ude00', '\u2028\u2029'];
+  const strings = (s: string) => Buffer.from(s, 'utf16le');
+  const keys = odd.map((name, i) => ({
+    // Key names cannot hold a backslash (the path separator); value names can.
+    name: name === '' ? `empty${i}` : name.replace(/\\/g, '/'),
+    className: i % 3 === 0 ? name : undefined,
+    subkeys: [{ name: `${name}/child${i}`.replace(/\\/g, '/') }],
+    values: [
+      { name, type: 'REG_SZ', data: name },
+      { name: `${name} expand`, type: 'REG_EXPAND_SZ', data: new Uint8Array([...strings(name), 0, 0, 0x41, 0]) },
+      { name: `${name} multi`, type: 'REG_MULTI_SZ', data: [name, '', name, 'x'] },
+      { name: 'multi empty', type: 'REG_MULTI_SZ', data: new Uint8Array(0) },
+      { name: 'multi nul', type: 'REG_MULTI_SZ', data: new Uint8Array(2) },
+      { name: 'multi nuls', type: 'REG_MULTI_SZ', data: new Uint8Array(6) },
+      { name: 'multi unended', type: 'REG_MULTI_SZ', data: strings('ab') },
+      { name: 'multi one end', type: 'REG_MULTI_SZ', data: strings('ab\0') },
+      { name: 'multi middle empties', type: 'REG_MULTI_SZ', data: strings('a\0\0\0b\0\0\0\0') },
+      { name: 'sz odd', type: 'REG_SZ', data: new Uint8Array([0x41, 0, 0x42]) },
+      { name: 'sz unended', type: 'REG_SZ', data: strings('abc') },
+      { name: 'sz empty', type: 'REG_SZ', data: new Uint8Array(0) },
+      { name: 'sz two nuls', type: 'REG_SZ', data: strings('ab\0\0') },
+      { name: 'link', type: 'REG_LINK', data: strings(`\\Registry\\${name}`) },
+      { name: 'dword', type: 'REG_DWORD', data: 0xfedcba98 + i },
+      { name: 'dword be', type: 'REG_DWORD_BIG_ENDIAN', data: 0x12345678 },
+      { name: 'dword short', type: 'REG_DWORD', data: new Uint8Array([1, 2]) },
+      { name: 'dword long', type: 'REG_DWORD', data: new Uint8Array([1, 2, 3, 4, 5, 6]) },
+      { name: 'qword', type: 'REG_QWORD', data: 0xfedcba9876543210n + BigInt(i) },
+      { name: 'qword odd', type: 'REG_QWORD', data: new Uint8Array(7).fill(i) },
+      { name: 'binary', type: 'REG_BINARY', data: new Uint8Array(i * 7).map((_, j) => (j * 31 + i) & 0xff) },
+      { name: 'unknown type', type: 0xffff0000 + i, data: new Uint8Array(i).fill(0xee) },
+      { name: 'none', type: 'REG_NONE', data: new Uint8Array(0) },
+    ],
+  }));
+  for (const minorVersion of [5, 6] as const) {
+    const hive = await Hive.fromBytes(writeHive({ name: 'ROOT', subkeys: keys }, { minorVersion }));
+    assertSameText(await text(exportJson(hive)), referenceJson(hive));
+    // And from a key with escapes in its path.
+    const from = hive.key('a"b/c')!;
+    assert.ok(from);
+    assertSameText(await text(exportJson(hive, from)), referenceJson(hive, from));
+  }
+});
+
+test('exports one after another (the second reading into the memory the first handed back) and a recycled hive read again give the same text', async () => {
+  const system = corpusFile('regipy-SYSTEM');
+  const bcd = corpusFile('regipy-BCD');
+  const expected = new Map<string, string>();
+  for (const f of [system, bcd]) expected.set(f, referenceJson(await Hive.fromBytes(readFileSync(f))));
+  let i = 0;
+  for (const f of [system, bcd, system, system, bcd]) {
+    const out = join(tempDir(), `again-${i++}.json`);
+    await exportHiveFile(f, out, {});
+    assertSameText(readFileSync(out, 'utf8'), expected.get(f)!);
+  }
+  // A hive whose blocks were handed back reads them again.
+  const file = await openFileReadAt(system);
+  try {
+    const hive = await Hive.open(file);
+    const first = await text(exportJson(hive));
+    hive.recycle();
+    assertSameText(await text(exportJson(hive)), first);
+    assertSameText(first, expected.get(system)!);
+  } finally {
+    await file.close();
+  }
 });

@@ -8,6 +8,8 @@ export interface ReadAt {
   read(offset: number, length: number): Promise<Uint8Array> | Uint8Array;
   /** The same read, synchronously (file sources offer it: the reader then never holds the whole file). */
   readSync?(offset: number, length: number): Uint8Array;
+  /** The same read into memory the caller reuses: fills `target` from `offset`; returns the bytes read (fewer only at the end). */
+  readIntoSync?(offset: number, target: Uint8Array): number;
 }
 
 /** A ReadAt over bytes already in memory; `bytes` lets the reader take views without copying. */

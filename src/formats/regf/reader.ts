@@ -78,10 +78,43 @@ export interface OpenOptions {
   logs?: ReadAt[];
   /** Bytes of cache for file-backed sources (default 64 MiB). */
   cacheBytes?: number;
+  /**
+   * For a caller that uses each data view (valueData(), cell()) before its next call into the
+   * hive, as the exporter does: a block dropped from a full cache then lends its memory to the
+   * next block read, so a small cache touches no fresh memory (a page fault per 4 KiB on first
+   * touch, costlier than the read itself on a virtual machine). Views may change after that.
+   */
+  transientViews?: boolean;
 }
 
-const BLOCK = 256 * 1024;
+// Hive walks read with good locality: a 4 MiB cache of 64 KiB blocks reads a 12 MiB hive's
+// export in about 23 MiB of reads (larger blocks, more re-reads; smaller, more reads).
+const BLOCK = 64 * 1024;
 const EMPTY = new Uint8Array(0);
+
+/**
+ * Cache blocks handed back by recycle(), for the next hive to read into: memory fresh from the
+ * system costs a page fault per 4 KiB on first touch, which on a virtual machine took longer
+ * than reading the hive (a warm backend exporting one hive after another). At most 32 MiB kept.
+ */
+const spareBlocks: Uint8Array[] = [];
+const MAX_SPARE_BLOCKS = (32 << 20) / BLOCK;
+/** The visited bits of a finished walk (up to 4 MiB: a 128 MiB hive's), for the next walk. */
+let spareSeen: Uint8Array | undefined;
+const MAX_SPARE_SEEN = 4 << 20;
+
+/** Zeroed memory for a walk's visited bits, a finished walk's when it is large enough. */
+function takeSeen(length: number): Uint8Array {
+  const spare = spareSeen;
+  if (!spare || spare.length < length) return new Uint8Array(length);
+  spareSeen = undefined;
+  return spare.subarray(0, length).fill(0);
+}
+
+function giveSeen(seen: Uint8Array): void {
+  const whole = new Uint8Array(seen.buffer);
+  if (whole.length <= MAX_SPARE_SEEN && (!spareSeen || spareSeen.length < whole.length)) spareSeen = whole;
+}
 
 function hex(n: number): string {
   return '0x' + n.toString(16);
@@ -140,11 +173,13 @@ export class Hive {
   readonly layered: boolean;
 
   private readonly buf: Uint8Array | undefined;
-  private readonly blocks = new Map<number, { bytes: Uint8Array; used: number }>();
+  /** Cached blocks: the bytes (a view of `memory` when the file ends inside the block). */
+  private readonly blocks = new Map<number, { bytes: Uint8Array; memory: Uint8Array; used: number }>();
   private clock = 0;
   private lastIndex = -1;
   private lastBlock: Uint8Array | undefined;
   private readonly readSync: (offset: number, length: number) => Uint8Array;
+  private readonly readIntoSync: ((offset: number, target: Uint8Array) => number) | undefined;
   private readonly maxBlocks: number;
   /** Per 4 KiB page of the bins: start of the bin holding it (+1; 0 = unknown) and its end. */
   private readonly pageBinStart: Int32Array;
@@ -158,8 +193,16 @@ export class Hive {
   /** Data length of the cell the last cellAt() found (its size field less 4). */
   private cellLength = 0;
   private readonly inlineData = new Uint8Array(4);
+  private valueOffsets = new Uint32Array(64);
 
-  private constructor(private readonly src: ReadAt, header: BaseBlock, wasDirty: boolean, replay: ReplayResult | undefined, cacheBytes: number) {
+  private constructor(
+    private readonly src: ReadAt,
+    header: BaseBlock,
+    wasDirty: boolean,
+    replay: ReplayResult | undefined,
+    cacheBytes: number,
+    private readonly transientViews: boolean,
+  ) {
     this.header = header;
     this.wasDirty = wasDirty;
     this.replay = replay;
@@ -168,6 +211,7 @@ export class Hive {
     this.readSync = src.readSync ? src.readSync.bind(src) : () => {
       throw new Error('a Hive needs a buffer or a ReadAt with readSync');
     };
+    this.readIntoSync = src.readIntoSync?.bind(src);
     this.maxBlocks = Math.max(4, Math.floor(cacheBytes / BLOCK));
     const pages = header.binsSize / 4096;
     this.pageBinStart = new Int32Array(pages);
@@ -196,7 +240,7 @@ export class Hive {
     if (!isBufferReadAt(src) && !src.readSync) src = bufferReadAt(await readAll(src));
     if (header.fileType !== 0) throw corrupt(`hive file type is ${header.fileType}, not a primary hive (0): is this a log file?`, { offset: 28 });
     checkPrimaryHeader(header, src.size);
-    return new Hive(src, header, dirty, replay, options.cacheBytes ?? 64 * 1024 * 1024);
+    return new Hive(src, header, dirty, replay, options.cacheBytes ?? 64 * 1024 * 1024, options.transientViews ?? false);
   }
 
   /** Opens a hive held in memory. */
@@ -206,7 +250,9 @@ export class Hive {
 
   // ---- raw access -------------------------------------------------------------------------
 
-  private fail(what: string, cellOffset: number, path: string | undefined, reason: string): WcError {
+  /** `what` names the record; a value stands for its data (named only when this fails: no string per read). */
+  private fail(what: string | RegValue, cellOffset: number, path: string | undefined, reason: string): WcError {
+    if (typeof what !== 'string') what = `data of value '${what.name}'`;
     const where = path === undefined ? '' : ` while reading key '${path === '' ? '\\' : path}'`;
     return corrupt(`${what} at cell offset ${hex(cellOffset)} (file offset ${hex(cellOffset + BINS_START)})${where}: ${reason}`, {
       offset: cellOffset + BINS_START,
@@ -219,21 +265,57 @@ export class Hive {
     if (index === this.lastIndex) return this.lastBlock!;
     let entry = this.blocks.get(index);
     if (!entry) {
-      const start = index * BLOCK;
-      entry = { bytes: this.readSync(start, Math.min(BLOCK, this.src.size - start)), used: 0 };
-      this.blocks.set(index, entry);
-      if (this.blocks.size > this.maxBlocks) {
-        // Evict the least recently used block (a scan; it happens once per block read).
+      // A full cache drops its least recently used block first (a scan, once per block read);
+      // with transient views the new block is read into its memory.
+      let memory: Uint8Array | undefined;
+      if (this.blocks.size >= this.maxBlocks) {
         let oldest = -1;
         let oldestUse = Infinity;
-        for (const [i, e] of this.blocks) if (i !== index && e.used < oldestUse) [oldest, oldestUse] = [i, e.used];
+        for (const [i, e] of this.blocks) {
+          if (e.used < oldestUse) {
+            oldest = i;
+            oldestUse = e.used;
+          }
+        }
+        const dropped = this.blocks.get(oldest)!;
         this.blocks.delete(oldest);
+        if (this.transientViews && dropped.memory.length === BLOCK) memory = dropped.memory;
       }
+      entry = this.readBlock(index, memory);
+      this.blocks.set(index, entry);
     }
     entry.used = ++this.clock;
     this.lastIndex = index;
     this.lastBlock = entry.bytes;
     return entry.bytes;
+  }
+
+  /** A block read into `memory`, else into a recycled block (see spareBlocks), else into new memory. */
+  private readBlock(index: number, memory: Uint8Array | undefined): { bytes: Uint8Array; memory: Uint8Array; used: number } {
+    const start = index * BLOCK;
+    const length = Math.min(BLOCK, this.src.size - start);
+    if (this.readIntoSync) memory ??= spareBlocks.pop();
+    if (!memory) {
+      const bytes = this.readSync(start, length);
+      return { bytes, memory: bytes, used: 0 };
+    }
+    const got = this.readIntoSync!(start, memory);
+    return { bytes: got === BLOCK ? memory : memory.subarray(0, got), memory, used: 0 };
+  }
+
+  /**
+   * Hands the cached blocks over for later hives to read into (see spareBlocks): for a caller
+   * that is done with everything this hive gave it. Any data view it handed out (valueData(),
+   * cell()) may then change under its holder. The hive itself still works (it reads again).
+   */
+  recycle(): void {
+    for (const e of this.blocks.values()) {
+      if (spareBlocks.length < MAX_SPARE_BLOCKS && e.memory.length === BLOCK) spareBlocks.push(e.memory);
+    }
+    this.blocks.clear();
+    this.lastIndex = -1;
+    this.lastBlock = undefined;
+    this.current = EMPTY;
   }
 
   /** File bytes [off, off+len); the caller has checked the range lies inside the file. */
@@ -272,7 +354,7 @@ export class Hive {
   }
 
   /** Finds the hive bin holding a cell offset by walking back to its header; remembers it for every page it covers. */
-  private findBin(cellOffset: number, what: string, path: string | undefined): void {
+  private findBin(cellOffset: number, what: string | RegValue, path: string | undefined): void {
     const page = Math.floor(cellOffset / 4096);
     for (let p = page; p >= 0; p--) {
       const h = this.bytes(BINS_START + p * 4096, 16);
@@ -299,7 +381,7 @@ export class Hive {
   }
 
   /** cell() in place: positions `current` on the cell's data, sets cellLength and returns the index. */
-  private cellAt(offset: number, what: string, path: string | undefined): number {
+  private cellAt(offset: number, what: string | RegValue, path: string | undefined): number {
     if (offset === NIL) throw this.fail(what, offset, path, 'nil pointer');
     if (offset % 4 !== 0 || offset < 32 || offset + 8 > this.header.binsSize) {
       throw this.fail(what, offset, path, 'pointer outside the hive bins');
@@ -472,12 +554,14 @@ export class Hive {
     if (key.valueListOffset === NIL) throw this.fail('key node', key.offset, key.path, `${key.valueCount} values but no value list`);
     const p = this.cellAt(key.valueListOffset, 'value list', key.path);
     if (this.cellLength < 4 * key.valueCount) throw this.fail('value list', key.valueListOffset, key.path, `${key.valueCount} entries overrun the cell`);
-    // The offsets first: reading a value moves `current`.
+    // The offsets first (into memory kept for the next list): reading a value moves `current`.
+    const n = key.valueCount;
+    if (this.valueOffsets.length < n) this.valueOffsets = new Uint32Array(Math.max(n, 2 * this.valueOffsets.length));
     const list = this.current;
-    const offsets: number[] = [];
-    for (let i = 0; i < key.valueCount; i++) offsets.push(u32(list, p + 4 * i));
-    const out: RegValue[] = [];
-    for (const o of offsets) out.push(this.valueAtOffset(o, key.path));
+    const offsets = this.valueOffsets;
+    for (let i = 0; i < n; i++) offsets[i] = u32(list, p + 4 * i);
+    const out = new Array<RegValue>(n);
+    for (let i = 0; i < n; i++) out[i] = this.valueAtOffset(offsets[i]!, key.path);
     return out;
   }
 
@@ -536,7 +620,7 @@ export class Hive {
     }
     // No value can be bigger than the hive's bins: this bounds what a damaged size can allocate.
     if (v.size > this.header.binsSize) throw this.fail(`value '${v.name}'`, v.offset, v.keyPath, `data size ${v.size} exceeds the hive bins`);
-    const p = this.cellAt(v.dataField, `data of value '${v.name}'`, v.keyPath);
+    const p = this.cellAt(v.dataField, v, v.keyPath);
     if (this.cellLength >= v.size) return p;
     const d = this.current;
     if (v.size > BIG_DATA_SEGMENT && this.header.minorVersion >= 4 && d[p] === 0x64 && d[p + 1] === 0x62 && this.cellLength >= 8) {
@@ -554,7 +638,8 @@ export class Hive {
     const need = Math.ceil(v.size / BIG_DATA_SEGMENT);
     if (count < need) throw this.fail(where, v.dataField, v.keyPath, `${count} segments cannot hold ${v.size} bytes`);
     const listOff = dv.getUint32(4, true);
-    const list = this.cell(listOff, `segment list of value '${v.name}'`, v.keyPath);
+    // A copy of the list's entries: reading the segments may reuse the list's block (transientViews).
+    const list = this.cell(listOff, `segment list of value '${v.name}'`, v.keyPath).slice(0, 4 * need);
     if (list.length < 4 * need) throw this.fail(where, listOff, v.keyPath, `segment list too short for ${need} segments`);
     const ldv = new DataView(list.buffer, list.byteOffset, list.length);
     const out = new Uint8Array(v.size);
@@ -600,21 +685,26 @@ export class Hive {
   *walk(from?: RegKey): Generator<{ key: RegKey; depth: number }> {
     const start = from ?? (this.root());
     // One bit per possible cell (offsets are multiples of 4 inside the bins): no set to grow.
-    const seen = new Uint8Array((this.header.binsSize >>> 5) + 1);
+    const seen = takeSeen((this.header.binsSize >>> 5) + 1);
     seen[start.offset >>> 5] |= 1 << ((start.offset >>> 2) & 7);
     const stack: { key: RegKey; depth: number }[] = [{ key: start, depth: 0 }];
-    while (stack.length) {
-      const item = stack.pop()!;
-      yield item;
-      if (item.key.subkeyCount === 0) continue;
-      if (item.depth >= MAX_DEPTH) throw this.fail('key node', item.key.offset, item.key.path, `keys nest deeper than ${MAX_DEPTH} levels`);
-      const children = this.subkeys(item.key);
-      for (const c of children) {
-        const bit = 1 << ((c.offset >>> 2) & 7);
-        if (seen[c.offset >>> 5]! & bit) throw this.fail('key node', c.offset, item.key.path, 'key is listed twice (cycle in the subkey lists)');
-        seen[c.offset >>> 5]! |= bit;
+    // A walk dropped early (return()) also gives its memory back.
+    try {
+      while (stack.length) {
+        const item = stack.pop()!;
+        yield item;
+        if (item.key.subkeyCount === 0) continue;
+        if (item.depth >= MAX_DEPTH) throw this.fail('key node', item.key.offset, item.key.path, `keys nest deeper than ${MAX_DEPTH} levels`);
+        const children = this.subkeys(item.key);
+        for (const c of children) {
+          const bit = 1 << ((c.offset >>> 2) & 7);
+          if (seen[c.offset >>> 5]! & bit) throw this.fail('key node', c.offset, item.key.path, 'key is listed twice (cycle in the subkey lists)');
+          seen[c.offset >>> 5]! |= bit;
+        }
+        for (let i = children.length - 1; i >= 0; i--) stack.push({ key: children[i]!, depth: item.depth + 1 });
       }
-      for (let i = children.length - 1; i >= 0; i--) stack.push({ key: children[i]!, depth: item.depth + 1 });
+    } finally {
+      giveSeen(seen);
     }
   }
 }
