@@ -8,6 +8,7 @@
 // ~200 lines of header code also lets the reader bound every allocation and report offsets.
 
 import { corrupt } from '../../errors.js';
+import { decodeLatin1At, decodeUtf8At } from '../byte-text.js';
 
 export const BLOCK = 512;
 export const NAME_SIZE = 100;
@@ -148,7 +149,14 @@ function cString(b: Buffer, off: number, size: number): string {
     if (b[end]! > 127) ascii = false;
     end++;
   }
-  return end === off ? '' : b.toString(ascii ? 'latin1' : 'utf8', off, end);
+  return end === off ? '' : ascii ? decodeLatin1At(b, off, end) : decodeUtf8At(b, off, end);
+}
+
+/** Sum of the bytes [start, end) of a header; both multiples of 4 (four bytes per turn: half the time of one). */
+function byteSum(b: Buffer, start: number, end: number): number {
+  let sum = 0;
+  for (let i = start; i < end; i += 4) sum += b[i]! + b[i + 1]! + b[i + 2]! + b[i + 3]!;
+  return sum;
 }
 
 /** Octal (spaces/NULs trimmed) or GNU base-256; numbers beyond 2^53 are refused. */
@@ -187,9 +195,7 @@ function formatOf(b: Buffer): 'ustar' | 'gnu' | 'v7' {
 /** Parses one header block; `at` is its offset in the uncompressed tar (for messages). */
 export function decodeHeader(b: Buffer, at: number): RawHeader {
   const stored = parseNumber(b, 148, 8, 'checksum', at);
-  let unsigned = 8 * 0x20; // the checksum field counts as spaces
-  for (let i = 0; i < 148; i++) unsigned += b[i]!;
-  for (let i = 156; i < BLOCK; i++) unsigned += b[i]!;
+  const unsigned = 8 * 0x20 + byteSum(b, 0, 148) + byteSum(b, 156, BLOCK); // the checksum field counts as spaces
   let signed = unsigned;
   if (stored !== unsigned) {
     // some old writers summed signed chars; accept that too, like Go and GNU tar

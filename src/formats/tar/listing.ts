@@ -11,6 +11,7 @@ import { filetimeToIso } from '../backup/filetime.js';
 import { decodeReparsePoint } from '../backup/reparse.js';
 import type { DecodeOptions } from './decode.js';
 import { entrySource } from './entries.js';
+import { toBase64At } from '../byte-text.js';
 
 export type ListingKind = 'file' | 'directory' | 'symlink' | 'junction' | 'reparsePoint' | 'link' | 'whiteout';
 
@@ -79,12 +80,35 @@ function safeIso(ft: bigint): string | undefined {
   }
 }
 
-/** SDDL by descriptor (base64): a layer repeats a few descriptors thousands of times. */
-type SddlCache = Map<string, string | null>;
-const SDDL_CACHE_LIMIT = 1024;
+/**
+ * Per listing: the base64 text of each descriptor (the listings share equal descriptors as one
+ * Uint8Array, see EntryOptions.shareSecurityDescriptors) and its SDDL by that text. A layer
+ * repeats a few descriptors thousands of times; both maps are emptied when they grow large.
+ */
+export interface ListingCache {
+  base64: Map<Uint8Array, string>;
+  sddl: Map<string, string | null>;
+}
+const CACHE_LIMIT = 1024;
 
-function renderSddlCached(options: ListOptions, sd: Uint8Array, base64: string, cache: SddlCache | undefined): string | null {
-  const known = cache?.get(base64);
+export function newListingCache(): ListingCache {
+  return { base64: new Map(), sddl: new Map() };
+}
+
+function base64Of(sd: Uint8Array, cache: ListingCache | undefined): string {
+  let text = cache?.base64.get(sd);
+  if (text === undefined) {
+    text = toBase64At(sd, 0, sd.length);
+    if (cache) {
+      if (cache.base64.size >= CACHE_LIMIT) cache.base64.clear();
+      cache.base64.set(sd, text);
+    }
+  }
+  return text;
+}
+
+function renderSddlCached(options: ListOptions, sd: Uint8Array, base64: string, cache: ListingCache | undefined): string | null {
+  const known = cache?.sddl.get(base64);
   if (known !== undefined) return known;
   let sddl: string | null;
   try {
@@ -93,15 +117,21 @@ function renderSddlCached(options: ListOptions, sd: Uint8Array, base64: string, 
     sddl = null; // a descriptor we cannot render is still listed (base64)
   }
   if (cache) {
-    if (cache.size >= SDDL_CACHE_LIMIT) cache.clear();
-    cache.set(base64, sddl);
+    if (cache.sddl.size >= CACHE_LIMIT) cache.sddl.clear();
+    cache.sddl.set(base64, sddl);
   }
   return sddl;
 }
 
+/**
+ * What most items have: no streams, no extended attributes. Frozen, so nothing can add to the
+ * shared array by mistake; listEntries gives an item its own array for its first stream.
+ */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
 /** The item for an entry; `offset` is where it starts in the tar (default: what the decoder recorded in entrySource). */
-export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: ListOptions = {}, sddlCache?: SddlCache, offset = entrySource.get(entry)?.offset): ListingItem {
-  const item: ListingItem = { name: entry.path, kind: 'file', size: 0, attributes: 0, streams: [], extendedAttributes: [], isWhiteout: false };
+export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: ListOptions = {}, cache?: ListingCache, offset = entrySource.get(entry)?.offset): ListingItem {
+  const item: ListingItem = { name: entry.path, kind: 'file', size: 0, attributes: 0, streams: NONE, extendedAttributes: NONE, isWhiteout: false };
   if (offset !== undefined) item.offset = offset;
   switch (entry.kind) {
     case 'whiteout':
@@ -125,10 +155,10 @@ export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: 
       setTimes(item, info);
       if (info.securityDescriptor) {
         const sd = info.securityDescriptor;
-        item.securityDescriptor = Buffer.from(sd.buffer, sd.byteOffset, sd.byteLength).toString('base64');
-        if (options.renderSddl) item.sddl = renderSddlCached(options, sd, item.securityDescriptor, sddlCache);
+        item.securityDescriptor = base64Of(sd, cache);
+        if (options.renderSddl) item.sddl = renderSddlCached(options, sd, item.securityDescriptor, cache);
       }
-      item.extendedAttributes = (info.extendedAttributes ?? []).map((ea) => ea.name);
+      if (info.extendedAttributes?.length) item.extendedAttributes = info.extendedAttributes.map((ea) => ea.name);
       if (info.reparseData) {
         const rp = decodeReparsePoint(info.reparseData);
         if (rp.kind === 'other') {
@@ -156,7 +186,7 @@ export async function listEntries(
   onItem: (item: ListingItem) => void | Promise<void>,
   options: ListOptions = {},
 ): Promise<void> {
-  const sddlCache: SddlCache = new Map();
+  const cache = newListingCache();
   let pending: ListingItem | undefined;
   for (;;) {
     let e: Entry | undefined;
@@ -170,11 +200,14 @@ export async function listEntries(
     if (!e) break;
     if (e.kind === 'stream') {
       // The readers guarantee the stream follows its file, so `pending` is that file.
-      pending?.streams.push({ name: e.name, size: e.size });
+      if (pending) {
+        if (pending.streams === NONE) pending.streams = [];
+        pending.streams.push({ name: e.name, size: e.size });
+      }
       continue;
     }
     const item = pending;
-    pending = listingItem(e, options, sddlCache, offsetOf(e));
+    pending = listingItem(e, options, cache, offsetOf(e));
     if (item) {
       const p = onItem(item);
       if (p) await p;
