@@ -220,7 +220,7 @@ function fileInfo(rec: TarRecord, options: EntryOptions): FileInfo {
   }
   const eas: ExtendedAttribute[] = [];
   let keys: string[] | undefined; // most entries have none: no array for them
-  for (const k of rec.pax.keys()) if (k.startsWith(KEY.xattrPrefix)) (keys ??= []).push(k);
+  if (rec.paxOtherKeys) for (const k of rec.pax.keys()) if (k.startsWith(KEY.xattrPrefix)) (keys ??= []).push(k);
   for (const k of keys?.sort(compareUtf8) ?? []) {
     const eaName = k.slice(KEY.xattrPrefix.length);
     if (eaName === '') throw fail(rec, `PAX record '${k}' has no extended attribute name`);

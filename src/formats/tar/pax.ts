@@ -32,10 +32,10 @@ const COMMON_KEYS_BY_LENGTH: string[][] = [];
 for (const k of COMMON_KEYS) (COMMON_KEYS_BY_LENGTH[k.length] ??= []).push(k);
 
 /**
- * The key in bytes [start, end) of `data`: a shared constant for the common keys (no new string,
- * and a Map finds it by its cached hash), the UTF-8 text otherwise.
+ * The common key in bytes [start, end) of `data` as a shared constant (no new string, and a Map
+ * finds it by its cached hash), or undefined when the key is another one.
  */
-function keyAt(data: Buffer, start: number, end: number): string {
+function commonKeyAt(data: Buffer, start: number, end: number): string | undefined {
   const candidates = COMMON_KEYS_BY_LENGTH[end - start];
   if (candidates) {
     for (const k of candidates) {
@@ -44,42 +44,56 @@ function keyAt(data: Buffer, start: number, end: number): string {
       if (i < 0) return k;
     }
   }
-  return decodeUtf8At(data, start, end);
+  return undefined;
+}
+
+/** What parsePaxRecords tells besides the records. */
+export interface PaxStats {
+  /** Records whose key is not a common one (COMMON_KEYS): sparse maps, MSWINDOWS.xattr.*, vendor keys. */
+  otherKeys: number;
 }
 
 function malformed(where: string, pos: number, at: number, why: string): WcError {
   return corrupt(`${where}: malformed PAX record at byte ${pos} of the extended header at offset ${at}: ${why}`, { offset: at, entry: where });
 }
 
-/** Parses a whole extended header; later duplicates win. `where` names the entry for messages. */
-export function parsePaxRecords(data: Buffer, where: string, at: number): Map<string, string> {
+/**
+ * Parses a whole extended header, bytes [start, end) of `data` (a reader's buffer: no view is
+ * made per header); later duplicates win. `where` names the entry for messages.
+ */
+export function parsePaxRecords(data: Buffer, where: string, at: number, stats?: PaxStats, start = 0, end = data.length): Map<string, string> {
   const out = new Map<string, string>();
-  const hasNul = data.indexOf(0) >= 0; // without one, no record needs the NUL checks
-  let pos = 0;
-  while (pos < data.length) {
+  const nul = data.indexOf(0, start); // the padding after the body usually stops the search at once
+  const hasNul = nul >= 0 && nul < end; // without one, no record needs the NUL checks
+  let pos = start;
+  while (pos < end) {
     // The usual length field, a few digits and a space, is read in place; anything else takes
     // the general path below, which also words the errors.
     let space = pos;
     let len = 0;
-    while (space < data.length && space - pos < 15 && data[space]! >= 0x30 && data[space]! <= 0x39) len = len * 10 + data[space++]! - 0x30;
+    while (space < end && space - pos < 15 && data[space]! >= 0x30 && data[space]! <= 0x39) len = len * 10 + data[space++]! - 0x30;
     if (space === pos || data[space] !== 0x20) {
       space = data.indexOf(0x20, pos);
-      if (space < 0 || space - pos > 20) throw malformed(where, pos, at, 'no length field');
+      if (space < 0 || space >= end || space - pos > 20) throw malformed(where, pos - start, at, 'no length field');
       const lenText = data.toString('latin1', pos, space);
-      if (!/^[0-9]+$/.test(lenText)) throw malformed(where, pos, at, `length '${lenText}' is not a decimal number`);
+      if (!/^[0-9]+$/.test(lenText)) throw malformed(where, pos - start, at, `length '${lenText}' is not a decimal number`);
       len = Number(lenText);
     }
-    if (len < 5 || pos + len > data.length || len <= space - pos + 1) throw malformed(where, pos, at, `length ${len} does not fit the ${data.length - pos} bytes left`);
-    const end = pos + len;
-    if (data[end - 1] !== 0x0a) throw malformed(where, pos, at, 'record does not end in a newline');
+    if (len < 5 || pos + len > end || len <= space - pos + 1) throw malformed(where, pos - start, at, `length ${len} does not fit the ${end - pos} bytes left`);
+    const recordEnd = pos + len;
+    if (data[recordEnd - 1] !== 0x0a) throw malformed(where, pos - start, at, 'record does not end in a newline');
     let eq = space + 1; // keys are short: a loop beats a call to indexOf
-    while (eq < end - 1 && data[eq] !== 0x3d) eq++;
-    if (eq >= end - 1) throw malformed(where, pos, at, "no '=' in the record");
-    const key = keyAt(data, space + 1, eq);
-    const value = decodeUtf8At(data, eq + 1, end - 1);
-    if (key === '' || (hasNul && (key.includes('\0') || value.includes('\0')))) throw malformed(where, pos, at, 'empty key or NUL in the record');
+    while (eq < recordEnd - 1 && data[eq] !== 0x3d) eq++;
+    if (eq >= recordEnd - 1) throw malformed(where, pos - start, at, "no '=' in the record");
+    let key = commonKeyAt(data, space + 1, eq);
+    if (key === undefined) {
+      key = decodeUtf8At(data, space + 1, eq);
+      if (stats) stats.otherKeys++;
+    }
+    const value = decodeUtf8At(data, eq + 1, recordEnd - 1);
+    if (key === '' || (hasNul && (key.includes('\0') || value.includes('\0')))) throw malformed(where, pos - start, at, 'empty key or NUL in the record');
     out.set(key, value);
-    pos = end;
+    pos = recordEnd;
   }
   return out;
 }
