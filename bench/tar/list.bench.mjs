@@ -16,7 +16,7 @@
 //
 // Besides the fresh `wclayer tar ls` process, a "warm backend" row measures the listing as the
 // PowerShell module gets it: one `wclayer serve --stdio` per runspace stays up, and
-// Get-WcLayerContent sends `tar/list` {digests: false} with an itemToken (objects streamed as
+// Get-WcLayerContent sends `tar/list` {digests: false, isoTimes: false} with an itemToken (objects streamed as
 // $/items) and a progressToken. The backend is started once per size; the first call (which
 // loads the tar code and warms the JIT) and the median of the next `--warm-runs` calls are
 // reported, wall time as the client sees it and CPU time of the backend process (from
@@ -164,7 +164,7 @@ async function startBackend() {
       received = 0;
       const cpu0 = cpuOf(child.pid);
       const t0 = process.hrtime.bigint();
-      const r = await conn.sendRequest('tar/list', { path, digests: false, itemToken: 'bench-items', progressToken: 'bench-progress' });
+      const r = await conn.sendRequest('tar/list', { path, digests: false, isoTimes: false, itemToken: 'bench-items', progressToken: 'bench-progress' });
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;
       if (received !== r.entries) throw new Error(`warm backend: ${received} items streamed, ${r.entries} entries reported`);
       return { wall, cpu: cpuOf(child.pid) - cpu0, items: received };

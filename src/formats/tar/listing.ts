@@ -49,14 +49,18 @@ export interface ListingItem {
 export interface ListOptions extends DecodeOptions {
   /** Renders a security descriptor as SDDL (src/layer/tar-list.ts passes sdToSddl); errors are not fatal. */
   renderSddl?: (sd: Uint8Array) => string;
+  /** The ISO 8601 times (creationTime ... changeTime; default true). Without them an item has only the raw FILETIMEs. */
+  isoTimes?: boolean;
 }
 
 /** Sets the item's times (in this key order, which JSON output keeps). */
-function setTimes(item: ListingItem, info: FileInfo): void {
-  item.creationTime = safeIso(info.creationTime);
-  item.lastWriteTime = safeIso(info.lastWriteTime);
-  item.lastAccessTime = safeIso(info.lastAccessTime);
-  item.changeTime = safeIso(info.changeTime);
+function setTimes(item: ListingItem, info: FileInfo, options: ListOptions): void {
+  if (options.isoTimes !== false) {
+    item.creationTime = safeIso(info.creationTime);
+    item.lastWriteTime = safeIso(info.lastWriteTime);
+    item.lastAccessTime = safeIso(info.lastAccessTime);
+    item.changeTime = safeIso(info.changeTime);
+  }
   item.creationTimeRaw = rawTime(info.creationTime);
   item.lastWriteTimeRaw = rawTime(info.lastWriteTime);
 }
@@ -142,7 +146,7 @@ export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: 
       item.kind = 'link';
       item.linkTarget = entry.target;
       if (entry.info) {
-        setTimes(item, entry.info);
+        setTimes(item, entry.info, options);
         item.attributes = entry.info.attributes;
       }
       return item;
@@ -152,7 +156,7 @@ export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: 
       item.kind = entry.kind;
       item.size = entry.kind === 'file' ? entry.size : 0;
       item.attributes = info.attributes;
-      setTimes(item, info);
+      setTimes(item, info, options);
       if (info.securityDescriptor) {
         const sd = info.securityDescriptor;
         item.securityDescriptor = base64Of(sd, cache);
