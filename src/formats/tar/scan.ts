@@ -95,7 +95,9 @@ export class TarScanner {
       throw endOfInput(start, typeof what === 'string' ? what : what(at), have, n);
     }
     this.offset = start + n;
-    return start - this.windowStart;
+    // An int32 (the window is small): past 1 GiB the offsets are doubles in V8, and a double
+    // here would make the header code deoptimize and run slower for the rest of the tar.
+    return (start - this.windowStart) | 0;
   }
 
   /** Reads at `position` so that n bytes (or all that is left) are in the window. */
