@@ -12,8 +12,6 @@ export class ItemSink {
   private batch: unknown[] = [];
   private count = 0;
   private lastFlush = Date.now();
-  /** The last batch handed to the connection, until it is written. */
-  private inFlight: Promise<void> | undefined;
 
   constructor(
     private readonly connection: MessageConnection,
@@ -33,40 +31,22 @@ export class ItemSink {
   }
 
   /**
-   * Adds an item; a promise (to wait for, as back-pressure) only when a batch was sent: a
+   * Adds an item; a promise (to wait for, as back-pressure) only when the batch was sent: a
    * promise per item would cost a listing more than building the item.
    */
   push(item: unknown): Promise<void> | undefined {
     if (this.token === undefined) return undefined;
     this.batch.push(item);
     this.count++;
-    if (this.batch.length >= this.maxBatch || Date.now() - this.lastFlush >= this.maxDelayMs) return this.send();
+    if (this.batch.length >= this.maxBatch || Date.now() - this.lastFlush >= this.maxDelayMs) return this.flush();
     return undefined;
   }
 
-  /**
-   * Sends the batch and gives the write of the batch before it to wait for: one batch is being
-   * written (and read by the client) while the caller builds the next, instead of each side
-   * waiting for the other; at most two batches are held.
-   */
-  private send(): Promise<void> | undefined {
-    if (this.batch.length === 0) return this.inFlight;
+  async flush(): Promise<void> {
+    if (this.token === undefined || this.batch.length === 0) return;
     const items = this.batch;
     this.batch = [];
     this.lastFlush = Date.now();
-    const previous = this.inFlight;
-    const written = this.connection.sendNotification(ITEMS_NOTIFICATION, { token: this.token, items });
-    written.catch(() => undefined); // a failed write is reported to whoever waits for it (the next send or flush), never as unhandled
-    this.inFlight = written;
-    return previous;
-  }
-
-  /** Sends what is batched and resolves once every batch is written (the connection writes in order). */
-  async flush(): Promise<void> {
-    if (this.token === undefined) return;
-    this.send();
-    const last = this.inFlight;
-    this.inFlight = undefined;
-    await last;
+    await this.connection.sendNotification(ITEMS_NOTIFICATION, { token: this.token, items });
   }
 }
