@@ -14,16 +14,19 @@
 // random and half repetitive text (gzip ratio ~2), every file with attributes, times and an SD.
 // Needs GNU tar, bsdtar (libarchive-tools) and /usr/bin/time. Run `npm run build` first.
 //
+// Two rows explain the fresh `wclayer tar ls` time: the same command on a tar with no entries
+// (Node's start and the module loading, the floor no listing goes below) and the listing alone
+// in the bench's own process (first call and median; µs per entry).
 // Besides the fresh `wclayer tar ls` process, a "warm backend" row measures the listing as the
 // PowerShell module gets it: one `wclayer serve --stdio` per runspace stays up, and
-// Get-WcLayerContent sends `tar/list` {digests: false} with an itemToken (objects streamed as
+// Get-WcLayerContent sends `tar/list` {digests: false, isoTimes: false} with an itemToken (objects streamed as
 // $/items) and a progressToken. The backend is started once per size; the first call (which
 // loads the tar code and warms the JIT) and the median of the next `--warm-runs` calls are
 // reported, wall time as the client sees it and CPU time of the backend process (from
 // /proc/<pid>/stat), against bsdtar -tvf measured in the same run.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -164,7 +167,7 @@ async function startBackend() {
       received = 0;
       const cpu0 = cpuOf(child.pid);
       const t0 = process.hrtime.bigint();
-      const r = await conn.sendRequest('tar/list', { path, digests: false, itemToken: 'bench-items', progressToken: 'bench-progress' });
+      const r = await conn.sendRequest('tar/list', { path, digests: false, isoTimes: false, itemToken: 'bench-items', progressToken: 'bench-progress' });
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;
       if (received !== r.entries) throw new Error(`warm backend: ${received} items streamed, ${r.entries} entries reported`);
       return { wall, cpu: cpuOf(child.pid) - cpu0, items: received };
@@ -194,6 +197,46 @@ async function measureWarm(label, path) {
   }
 }
 
+/**
+ * The floor of a fresh `wclayer tar ls`: the same process on a tar with no entries (Node's start,
+ * loading the listing modules, exit), so the listing's own share of the row above can be read off.
+ */
+function measureFloor() {
+  const empty = join(tmpdir(), 'wclayer-bench-empty.tar');
+  if (!existsSync(empty)) writeFileSync(empty, Buffer.alloc(1024));
+  return measure('wclayer tar ls (empty tar: start-up)', process.execPath, [cli, 'tar', 'ls', empty]);
+}
+
+/**
+ * The listing alone, in this process: listPlainTar as `wclayer tar ls` calls it (no SDDL), the
+ * first call (cold code) and the median of `warmRuns` more; CPU time from process.cpuUsage.
+ */
+async function measureInProcess(path) {
+  const { listPlainTar } = await import(join(root, 'dist', 'src', 'formats', 'tar', 'listing-plain.js'));
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const input = { size, readSync: (buffer, offset, length, position) => readSync(fd, buffer, offset, length, position) };
+    const samples = [];
+    let entries = 0;
+    for (let i = 0; i <= warmRuns; i++) {
+      const c0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      entries = (await listPlainTar(input, () => undefined, { inputSize: size })).entries;
+      const c = process.cpuUsage(c0);
+      samples.push({ wall: Number(process.hrtime.bigint() - t0) / 1e9, cpu: (c.user + c.system) / 1e6 });
+    }
+    const later = samples.slice(1);
+    const med = (k) => later.map((s) => s[k]).sort((a, b) => a - b)[Math.floor(later.length / 2)];
+    const out = { first: samples[0], wall: med('wall'), cpu: med('cpu'), entries, usPerEntry: (med('wall') * 1e6) / entries };
+    console.log(`${'in-process listing (first)'.padEnd(34)} wall ${out.first.wall.toFixed(2).padStart(6)} s  cpu ${out.first.cpu.toFixed(2).padStart(6)} s`);
+    console.log(`${'in-process listing (median)'.padEnd(34)} wall ${out.wall.toFixed(2).padStart(6)} s  cpu ${out.cpu.toFixed(2).padStart(6)} s  (${out.usPerEntry.toFixed(2)} µs per entry, ${entries} entries)`);
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const loadavg = async () => (await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ');
 const bySize = [];
 for (total of totals) {
@@ -204,6 +247,8 @@ for (total of totals) {
   const gnuGz = measure('tar -tvzf layer.tar.gz', 'tar', ['-tvzf', gz]);
   const oursTar = measure('wclayer tar ls layer.tar', process.execPath, [cli, 'tar', 'ls', tar]);
   const bsdTar = measure('bsdtar -tvf layer.tar', 'bsdtar', ['-tvf', tar]);
+  const floor = measureFloor();
+  const inProcess = await measureInProcess(tar);
   const warm = await measureWarm('warm backend tar/list layer.tar', tar);
   const oursDig = measure('wclayer tar ls --digests layer.tar.gz', process.execPath, [cli, 'tar', 'ls', '--digests', gz]);
   const ratio = (a, b, k) => (a[k] / b[k]).toFixed(2);
@@ -211,9 +256,10 @@ for (total of totals) {
   console.log(`ratios at ${(total / 1024 ** 3).toFixed(1)} GiB (goal: gz <= 0.70, tar <= 1.00; load average now ${await loadavg()})`);
   console.log(`  .tar.gz vs tar -tvzf : wall ${ratio(oursGz, gnuGz, 'wall')}x  cpu ${ratio(oursGz, gnuGz, 'cpu')}x`);
   console.log(`  .tar    vs bsdtar -tvf: wall ${ratio(oursTar, bsdTar, 'wall')}x  cpu ${ratio(oursTar, bsdTar, 'cpu')}x`);
+  console.log(`  start-up floor (empty tar) vs bsdtar -tvf on the layer: wall ${ratio(floor, bsdTar, 'wall')}x  cpu ${ratio(floor, bsdTar, 'cpu')}x; in-process listing (median) ${(inProcess.wall * 1000).toFixed(0)} ms wall, ${inProcess.usPerEntry.toFixed(2)} µs per entry (aim <= 100 ms)`);
   console.log(`  warm backend tar/list vs bsdtar -tvf: first call wall ${ratio(warm.first, bsdTar, 'wall')}x  cpu ${ratio(warm.first, bsdTar, 'cpu')}x; later calls wall ${ratio(warm, bsdTar, 'wall')}x  cpu ${ratio(warm, bsdTar, 'cpu')}x`);
   console.log(`  peak RSS: ${rss.toFixed(0)} MB (goal < 200 MB)`);
-  console.log(JSON.stringify({ files, totalBytes: total, oursGz, gnuGz, oursTar, bsdTar, warmBackend: warm, oursDigests: oursDig }));
+  console.log(JSON.stringify({ files, totalBytes: total, oursGz, gnuGz, oursTar, bsdTar, startupFloor: floor, inProcess, warmBackend: warm, oursDigests: oursDig }));
   bySize.push({ total, rss });
   if (clean) rmSync(dir, { recursive: true, force: true });
 }

@@ -30,11 +30,16 @@ export class ItemSink {
     return this.count;
   }
 
-  async push(item: unknown): Promise<void> {
-    if (this.token === undefined) return;
+  /**
+   * Adds an item; a promise (to wait for, as back-pressure) only when the batch was sent: a
+   * promise per item would cost a listing more than building the item.
+   */
+  push(item: unknown): Promise<void> | undefined {
+    if (this.token === undefined) return undefined;
     this.batch.push(item);
     this.count++;
-    if (this.batch.length >= this.maxBatch || Date.now() - this.lastFlush >= this.maxDelayMs) await this.flush();
+    if (this.batch.length >= this.maxBatch || Date.now() - this.lastFlush >= this.maxDelayMs) return this.flush();
+    return undefined;
   }
 
   async flush(): Promise<void> {

@@ -109,6 +109,15 @@ test('tar/list without an item token returns the items in the response; errors c
   writeFileSync(file, await encode(goldenEntries()));
   const res = (await c.sendRequest('tar/list', { path: file })) as { items: Item[] };
   assert.equal(res.items.length, 5);
+  assert.ok(res.items.filter((i) => !i.isWhiteout).every((i) => typeof i.lastWriteTime === 'string'));
+  // Get-WcLayerContent's request: the exact FILETIMEs only
+  const lean = (await c.sendRequest('tar/list', { path: file, digests: false, isoTimes: false })) as { items: (Item & Record<string, unknown>)[] };
+  assert.deepEqual(lean.items.map((i) => i.name), res.items.map((i) => i.name));
+  for (const i of lean.items.filter((x) => !x.isWhiteout)) {
+    assert.equal(i.lastWriteTime, undefined);
+    assert.equal(i.creationTime, undefined);
+    assert.equal(i.lastWriteTimeRaw, '132223104001234567');
+  }
   await assert.rejects(c.sendRequest('tar/list', { path: join(dir, 'missing.tar') }), (e: unknown) => e instanceof ResponseError && e.code === -32010 && (e.data as { code: string }).code === 'NotFound');
   const bad = join(dir, 'bad.tar');
   const broken = Buffer.from(await encode(goldenEntries()));

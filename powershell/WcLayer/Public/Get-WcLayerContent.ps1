@@ -46,7 +46,7 @@ function Get-WcLayerContent {
         foreach ($onePath in $Path) {
             $fullPath = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($onePath)
             try {
-                Invoke-WcRequest -Method 'tar/list' -Params @{ path = $fullPath; digests = $false } -ProgressActivity "Reading $fullPath" -Stream |
+                Invoke-WcRequest -Method 'tar/list' -Params @{ path = $fullPath; digests = $false; isoTimes = $false } -ProgressActivity "Reading $fullPath" -Stream |
                     ForEach-Object { ConvertTo-WcLayerEntry -Item $_ -LayerPath $fullPath }
             }
             catch {

@@ -22,13 +22,24 @@ const KIND_LETTER: Record<ListingItem['kind'], string> = {
   whiteout: 'w',
 };
 
+/** The table's write time: `2020-01-01 00:00:00`; the last one is remembered (neighbouring entries share theirs). */
+let lastIso: string | undefined = '';
+let lastWhen = ''.padEnd(19);
+function whenOf(iso: string | undefined): string {
+  if (iso !== lastIso) {
+    lastIso = iso;
+    lastWhen = (iso ? iso.slice(0, 19).replace('T', ' ') : '').padEnd(19);
+  }
+  return lastWhen;
+}
+
 function tableRow(item: ListingItem, attributeLetters: (attributes: number) => string): string {
-  const when = item.lastWriteTime ? item.lastWriteTime.slice(0, 19).replace('T', ' ') : ''.padEnd(19);
+  const when = whenOf(item.lastWriteTime);
   let name = item.name;
   if (item.kind === 'link') name += ` link to ${item.linkTarget}`;
   else if (item.linkTarget !== undefined) name += ` -> ${item.linkTarget}`;
   if (item.streams.length) name += ` [streams: ${item.streams.map((s) => `${s.name} (${s.size})`).join(', ')}]`;
-  return `${KIND_LETTER[item.kind]} ${attributeLetters(item.attributes)} ${String(item.size).padStart(13)} ${when.padEnd(19)} ${name}`;
+  return `${KIND_LETTER[item.kind]} ${attributeLetters(item.attributes)} ${String(item.size).padStart(13)} ${when} ${name}`;
 }
 
 const lsCommand: CommandModule<object, LsArgs> = {

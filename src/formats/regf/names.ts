@@ -2,6 +2,8 @@
 // Windows compares names by uppercasing each UTF-16 code unit on its own (no length-changing
 // mappings: ß stays ß). We use Unicode simple uppercase when it is one BMP code unit.
 
+import { toBase64At } from '../byte-text.js';
+
 let upcaseTable: Uint16Array | undefined;
 
 function table(): Uint16Array {
@@ -66,31 +68,11 @@ export function isCompressible(name: string): boolean {
   return true;
 }
 
-// Node's Buffer.prototype slice decoders accept any Uint8Array and skip creating a Buffer view
-// per call (4x faster on the many short names and strings of a hive). They are not documented,
-// so fall back to Buffer.from(...).toString() where they are missing. UTF-16 is in
-// src/formats/backup/utf16.ts.
-type SliceDecoder = (this: Uint8Array, start: number, end: number) => string;
-const proto = Buffer.prototype as unknown as Record<string, SliceDecoder | undefined>;
-const latin1Slice = proto.latin1Slice;
-const base64Slice = proto.base64Slice;
-
-export function decodeLatin1(b: Uint8Array): string {
-  return latin1Slice ? latin1Slice.call(b, 0, b.length) : Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
-}
-
-/** decodeLatin1 of bytes [start, end) of `b`, without a view. */
-export function decodeLatin1At(b: Uint8Array, start: number, end: number): string {
-  return latin1Slice ? latin1Slice.call(b, start, end) : Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1');
-}
-
-/** toBase64 of bytes [start, end) of `b`, without a view. */
-export function toBase64At(b: Uint8Array, start: number, end: number): string {
-  return base64Slice ? base64Slice.call(b, start, end) : Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('base64');
-}
+// The slice decoders live in src/formats/byte-text.ts (the tar codec uses them too).
+export { decodeLatin1, decodeLatin1At, toBase64At } from '../byte-text.js';
 
 export function toBase64(b: Uint8Array): string {
-  return base64Slice ? base64Slice.call(b, 0, b.length) : Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64');
+  return toBase64At(b, 0, b.length);
 }
 
 export function encodeLatin1(s: string): Uint8Array {

@@ -19,6 +19,11 @@ export interface EntryOptions {
   /** Run the path-safety validator (paths.ts) over the entries (default true). */
   validate?: boolean;
   validateOptions?: ValidateOptions;
+  /**
+   * The entries are only read, never changed or kept past the listing (the listings set this):
+   * equal security descriptors may then be one shared Uint8Array, decoded once.
+   */
+  shareSecurityDescriptors?: boolean;
 }
 
 /** Extra facts about where an entry came from (not part of the Entry model); decodeLayerTar records them for its entries. */
@@ -60,9 +65,10 @@ function fail(rec: TarRecord, message: string): WcError {
   return corrupt(`${rec.name}: ${message} (entry at offset ${rec.offset})`, { entry: rec.name, offset: rec.offset });
 }
 
-function splitName(name: string): { dir: string; base: string } {
-  const slash = name.lastIndexOf('/');
-  return slash < 0 ? { dir: '', base: name } : { dir: name.slice(0, slash + 1), base: name.slice(slash + 1) };
+/** `C:`, `c:x`: a drive letter. */
+function hasDriveLetter(name: string): boolean {
+  const c = name.charCodeAt(0) | 0x20; // lower case for ASCII letters
+  return name.charCodeAt(1) === 0x3a && c >= 0x61 && c <= 0x7a;
 }
 
 /**
@@ -79,12 +85,13 @@ export function recordToEntry(rec: TarRecord, options: EntryOptions, attachData?
   }
   if (name === '' || name === '.') return undefined; // the archive root itself
   // `C:x` would otherwise read as stream `x` of a file `C`: name the real problem.
-  if (/^[A-Za-z]:/.test(name)) checkLayerPath(name);
-  const { dir, base } = splitName(name);
-  if (base.startsWith(WHITEOUT_PREFIX)) {
-    const target = base.slice(WHITEOUT_PREFIX.length);
+  if (hasDriveLetter(name)) checkLayerPath(name);
+  // The last component starts after `baseAt`; it is sliced out only when it is needed.
+  const baseAt = name.lastIndexOf('/') + 1;
+  if (name.startsWith(WHITEOUT_PREFIX, baseAt)) {
+    const target = name.slice(baseAt + WHITEOUT_PREFIX.length);
     if (target === '') throw fail(rec, 'whiteout without a name');
-    return { kind: 'whiteout', path: dir + target };
+    return { kind: 'whiteout', path: name.slice(0, baseAt) + target };
   }
   const t = rec.typeflag;
   if (t === TYPE.LINK) {
@@ -96,13 +103,13 @@ export function recordToEntry(rec: TarRecord, options: EntryOptions, attachData?
     if (rec.pax.has(KEY.fileattr) || rec.pax.has(KEY.creationtime)) link.info = fileInfo(rec, options);
     return link;
   }
-  const colon = base.indexOf(':');
+  const colon = name.indexOf(':', baseAt);
   const isRegular = t === TYPE.REG || t === TYPE.REG_OLD || t === TYPE.CONT;
   if (colon >= 0 && isRegular && !trailingSlash) {
-    let stream = base.slice(colon + 1);
+    let stream = name.slice(colon + 1);
     if (stream.endsWith(':$DATA')) stream = stream.slice(0, -':$DATA'.length);
     if (stream === '' || stream.includes(':')) throw fail(rec, `stream types other than $DATA are not supported`);
-    const entry: Entry = { kind: 'stream', path: dir + base.slice(0, colon), name: stream, size: rec.size };
+    const entry: Entry = { kind: 'stream', path: name.slice(0, colon), name: stream, size: rec.size };
     attachData?.(entry, rec);
     return entry;
   }
@@ -142,6 +149,28 @@ function base64Strict(rec: TarRecord, key: string, s: string): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
+/**
+ * Security descriptors by their base64 text, decoded once: a layer repeats a few thousands of
+ * times. Only text that passed base64Strict is kept; the map is emptied when it grows large.
+ */
+const decodedDescriptors = new Map<string, Uint8Array>();
+const DESCRIPTOR_CACHE_LIMIT = 256;
+
+function securityDescriptorOf(rec: TarRecord, text: string, options: EntryOptions): Uint8Array {
+  let sd = decodedDescriptors.get(text);
+  if (sd === undefined) {
+    sd = base64Strict(rec, KEY.rawsd, text);
+    if (decodedDescriptors.size >= DESCRIPTOR_CACHE_LIMIT) decodedDescriptors.clear();
+    decodedDescriptors.set(text, sd);
+  }
+  // A decoder's entries go to writers and callers that may keep or change them: each gets its own copy.
+  return options.shareSecurityDescriptors ? sd : sd.slice();
+}
+
+/** The last MSWINDOWS.fileattr text and its value (a layer uses a handful). */
+let lastAttrText = '';
+let lastAttributes = 0;
+
 function paxTime(rec: TarRecord, key: string): bigint | undefined {
   const v = rec.pax.get(key);
   if (v === undefined) return undefined;
@@ -156,9 +185,12 @@ function fileInfo(rec: TarRecord, options: EntryOptions): FileInfo {
   const lastWriteTime = paxTime(rec, 'mtime') ?? unixNsToFiletime(BigInt(rec.mtime) * 1_000_000_000n);
   const attrText = rec.pax.get(KEY.fileattr);
   let attributes: number;
-  if (attrText !== undefined) {
+  if (attrText === lastAttrText) attributes = lastAttributes;
+  else if (attrText !== undefined) {
     if (!/^[0-9]{1,10}$/.test(attrText) || Number(attrText) > 0xffffffff) throw fail(rec, `invalid MSWINDOWS.fileattr '${attrText.slice(0, 40)}'`);
     attributes = Number(attrText);
+    lastAttrText = attrText;
+    lastAttributes = attributes;
   } else {
     attributes = rec.typeflag === TYPE.DIR ? FILE_ATTRIBUTE.DIRECTORY : 0;
   }
@@ -172,8 +204,7 @@ function fileInfo(rec: TarRecord, options: EntryOptions): FileInfo {
   const rawsd = rec.pax.get(KEY.rawsd);
   const sddl = rec.pax.get(KEY.sd);
   if (rawsd !== undefined) {
-    const sd = base64Strict(rec, KEY.rawsd, rawsd);
-    if (sd.length > 0) info.securityDescriptor = sd;
+    if (rawsd !== '') info.securityDescriptor = securityDescriptorOf(rec, rawsd, options); // valid non-empty base64 is never 0 bytes
   } else if (sddl !== undefined) {
     let sd: Uint8Array;
     try {
@@ -189,7 +220,7 @@ function fileInfo(rec: TarRecord, options: EntryOptions): FileInfo {
   }
   const eas: ExtendedAttribute[] = [];
   let keys: string[] | undefined; // most entries have none: no array for them
-  for (const k of rec.pax.keys()) if (k.startsWith(KEY.xattrPrefix)) (keys ??= []).push(k);
+  if (rec.paxOtherKeys) for (const k of rec.pax.keys()) if (k.startsWith(KEY.xattrPrefix)) (keys ??= []).push(k);
   for (const k of keys?.sort(compareUtf8) ?? []) {
     const eaName = k.slice(KEY.xattrPrefix.length);
     if (eaName === '') throw fail(rec, `PAX record '${k}' has no extended attribute name`);

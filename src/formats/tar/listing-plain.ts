@@ -18,6 +18,7 @@ const ENTRIES_PER_TURN = 256;
 export async function listPlainTar(input: SyncRandomAccessInput, onItem: (item: ListingItem) => void | Promise<void>, options: ListOptions = {}): Promise<DecodeResult> {
   const scanner = new TarScanner(input);
   const sequence = new EntrySequence(options);
+  const entryOptions: ListOptions = { ...options, shareSecurityDescriptors: true }; // the entries live only until listed
   const total = options.inputSize ?? input.size;
   const signal = options.signal;
   // The abort event sets a flag: reading `signal.aborted` per entry costs more than the entry.
@@ -31,7 +32,7 @@ export async function listPlainTar(input: SyncRandomAccessInput, onItem: (item: 
       if (aborted) throwIfCancelled(signal, 'reading the tar');
       const rec = scanner.next();
       if (!rec) return undefined;
-      const entry = recordToEntry(rec, options);
+      const entry = recordToEntry(rec, entryOptions);
       if (!entry) continue;
       sequence.accept(entry, rec);
       offset = rec.offset;

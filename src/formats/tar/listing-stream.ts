@@ -14,7 +14,7 @@ export async function listLayerTar(
   onItem: (item: ListingItem) => void | Promise<void>,
   options: ListOptions = {},
 ): Promise<DecodeResult> {
-  const decoded = decodeLayerTar(input, options);
+  const decoded = decodeLayerTar(input, { ...options, shareSecurityDescriptors: true }); // the entries live only until listed
   const it = decoded.entries[Symbol.asyncIterator]();
   try {
     await listEntries(async () => {

@@ -11,6 +11,7 @@ import { filetimeToIso } from '../backup/filetime.js';
 import { decodeReparsePoint } from '../backup/reparse.js';
 import type { DecodeOptions } from './decode.js';
 import { entrySource } from './entries.js';
+import { toBase64At } from '../byte-text.js';
 
 export type ListingKind = 'file' | 'directory' | 'symlink' | 'junction' | 'reparsePoint' | 'link' | 'whiteout';
 
@@ -48,14 +49,18 @@ export interface ListingItem {
 export interface ListOptions extends DecodeOptions {
   /** Renders a security descriptor as SDDL (src/layer/tar-list.ts passes sdToSddl); errors are not fatal. */
   renderSddl?: (sd: Uint8Array) => string;
+  /** The ISO 8601 times (creationTime ... changeTime; default true). Without them an item has only the raw FILETIMEs. */
+  isoTimes?: boolean;
 }
 
 /** Sets the item's times (in this key order, which JSON output keeps). */
-function setTimes(item: ListingItem, info: FileInfo): void {
-  item.creationTime = safeIso(info.creationTime);
-  item.lastWriteTime = safeIso(info.lastWriteTime);
-  item.lastAccessTime = safeIso(info.lastAccessTime);
-  item.changeTime = safeIso(info.changeTime);
+function setTimes(item: ListingItem, info: FileInfo, options: ListOptions): void {
+  if (options.isoTimes !== false) {
+    item.creationTime = safeIso(info.creationTime);
+    item.lastWriteTime = safeIso(info.lastWriteTime);
+    item.lastAccessTime = safeIso(info.lastAccessTime);
+    item.changeTime = safeIso(info.changeTime);
+  }
   item.creationTimeRaw = rawTime(info.creationTime);
   item.lastWriteTimeRaw = rawTime(info.lastWriteTime);
 }
@@ -79,12 +84,35 @@ function safeIso(ft: bigint): string | undefined {
   }
 }
 
-/** SDDL by descriptor (base64): a layer repeats a few descriptors thousands of times. */
-type SddlCache = Map<string, string | null>;
-const SDDL_CACHE_LIMIT = 1024;
+/**
+ * Per listing: the base64 text of each descriptor (the listings share equal descriptors as one
+ * Uint8Array, see EntryOptions.shareSecurityDescriptors) and its SDDL by that text. A layer
+ * repeats a few descriptors thousands of times; both maps are emptied when they grow large.
+ */
+export interface ListingCache {
+  base64: Map<Uint8Array, string>;
+  sddl: Map<string, string | null>;
+}
+const CACHE_LIMIT = 1024;
 
-function renderSddlCached(options: ListOptions, sd: Uint8Array, base64: string, cache: SddlCache | undefined): string | null {
-  const known = cache?.get(base64);
+export function newListingCache(): ListingCache {
+  return { base64: new Map(), sddl: new Map() };
+}
+
+function base64Of(sd: Uint8Array, cache: ListingCache | undefined): string {
+  let text = cache?.base64.get(sd);
+  if (text === undefined) {
+    text = toBase64At(sd, 0, sd.length);
+    if (cache) {
+      if (cache.base64.size >= CACHE_LIMIT) cache.base64.clear();
+      cache.base64.set(sd, text);
+    }
+  }
+  return text;
+}
+
+function renderSddlCached(options: ListOptions, sd: Uint8Array, base64: string, cache: ListingCache | undefined): string | null {
+  const known = cache?.sddl.get(base64);
   if (known !== undefined) return known;
   let sddl: string | null;
   try {
@@ -93,15 +121,21 @@ function renderSddlCached(options: ListOptions, sd: Uint8Array, base64: string, 
     sddl = null; // a descriptor we cannot render is still listed (base64)
   }
   if (cache) {
-    if (cache.size >= SDDL_CACHE_LIMIT) cache.clear();
-    cache.set(base64, sddl);
+    if (cache.sddl.size >= CACHE_LIMIT) cache.sddl.clear();
+    cache.sddl.set(base64, sddl);
   }
   return sddl;
 }
 
+/**
+ * What most items have: no streams, no extended attributes. Frozen, so nothing can add to the
+ * shared array by mistake; listEntries gives an item its own array for its first stream.
+ */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
 /** The item for an entry; `offset` is where it starts in the tar (default: what the decoder recorded in entrySource). */
-export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: ListOptions = {}, sddlCache?: SddlCache, offset = entrySource.get(entry)?.offset): ListingItem {
-  const item: ListingItem = { name: entry.path, kind: 'file', size: 0, attributes: 0, streams: [], extendedAttributes: [], isWhiteout: false };
+export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: ListOptions = {}, cache?: ListingCache, offset = entrySource.get(entry)?.offset): ListingItem {
+  const item: ListingItem = { name: entry.path, kind: 'file', size: 0, attributes: 0, streams: NONE, extendedAttributes: NONE, isWhiteout: false };
   if (offset !== undefined) item.offset = offset;
   switch (entry.kind) {
     case 'whiteout':
@@ -112,7 +146,7 @@ export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: 
       item.kind = 'link';
       item.linkTarget = entry.target;
       if (entry.info) {
-        setTimes(item, entry.info);
+        setTimes(item, entry.info, options);
         item.attributes = entry.info.attributes;
       }
       return item;
@@ -122,13 +156,13 @@ export function listingItem(entry: Exclude<Entry, { kind: 'stream' }>, options: 
       item.kind = entry.kind;
       item.size = entry.kind === 'file' ? entry.size : 0;
       item.attributes = info.attributes;
-      setTimes(item, info);
+      setTimes(item, info, options);
       if (info.securityDescriptor) {
         const sd = info.securityDescriptor;
-        item.securityDescriptor = Buffer.from(sd.buffer, sd.byteOffset, sd.byteLength).toString('base64');
-        if (options.renderSddl) item.sddl = renderSddlCached(options, sd, item.securityDescriptor, sddlCache);
+        item.securityDescriptor = base64Of(sd, cache);
+        if (options.renderSddl) item.sddl = renderSddlCached(options, sd, item.securityDescriptor, cache);
       }
-      item.extendedAttributes = (info.extendedAttributes ?? []).map((ea) => ea.name);
+      if (info.extendedAttributes?.length) item.extendedAttributes = info.extendedAttributes.map((ea) => ea.name);
       if (info.reparseData) {
         const rp = decodeReparsePoint(info.reparseData);
         if (rp.kind === 'other') {
@@ -156,7 +190,7 @@ export async function listEntries(
   onItem: (item: ListingItem) => void | Promise<void>,
   options: ListOptions = {},
 ): Promise<void> {
-  const sddlCache: SddlCache = new Map();
+  const cache = newListingCache();
   let pending: ListingItem | undefined;
   for (;;) {
     let e: Entry | undefined;
@@ -170,11 +204,14 @@ export async function listEntries(
     if (!e) break;
     if (e.kind === 'stream') {
       // The readers guarantee the stream follows its file, so `pending` is that file.
-      pending?.streams.push({ name: e.name, size: e.size });
+      if (pending) {
+        if (pending.streams === NONE) pending.streams = [];
+        pending.streams.push({ name: e.name, size: e.size });
+      }
       continue;
     }
     const item = pending;
-    pending = listingItem(e, options, sddlCache, offsetOf(e));
+    pending = listingItem(e, options, cache, offsetOf(e));
     if (item) {
       const p = onItem(item);
       if (p) await p;

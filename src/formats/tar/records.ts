@@ -6,7 +6,8 @@
 
 import { corrupt, WcError } from '../../errors.js';
 import { BLOCK, TYPE, decodeHeader, isZeroBlock } from './header.js';
-import { MAX_PAX_SIZE, parsePaxRecords } from './pax.js';
+import { decodeUtf8At } from '../byte-text.js';
+import { MAX_PAX_SIZE, parsePaxRecords, type PaxStats } from './pax.js';
 
 export interface TarRecord {
   name: string;
@@ -17,7 +18,10 @@ export interface TarRecord {
   size: number;
   /** ustar mtime field, whole seconds. */
   mtime: number;
+  /** Records of the entry's PAX header (the one shared empty map when it has none: read only). */
   pax: Map<string, string>;
+  /** Some PAX key is not a common one (pax.ts COMMON_KEYS): only then can there be MSWINDOWS.xattr.* or sparse records to look for. */
+  paxOtherKeys: boolean;
   /** Offset of the record's first header (its PAX header when it has one) in the tar. */
   offset: number;
   format: 'ustar' | 'gnu' | 'v7' | 'pax';
@@ -36,6 +40,9 @@ const MAX_LONG_NAME = 64 * 1024;
 export function padding(n: number): number {
   return (BLOCK - (n % BLOCK)) % BLOCK;
 }
+
+/** The records of an entry without a PAX header. Never written to: meta() replaces it. */
+const NO_PAX: Map<string, string> = new Map();
 
 function hasSparseRecord(pax: Map<string, string>): boolean {
   for (const k of pax.keys()) if (k.startsWith('GNU.sparse.')) return true;
@@ -63,7 +70,8 @@ export function dataPaddingWhat(rec: TarRecord | undefined): string {
  * zeroBlock(), the end of the input (where a header would start) to endOfInput().
  */
 export class RecordAssembler {
-  private pax = new Map<string, string>();
+  private pax = NO_PAX;
+  private readonly paxStats: PaxStats = { otherKeys: 0 };
   private longName: string | undefined;
   private longLink: string | undefined;
   private firstOffset: number | undefined;
@@ -86,14 +94,17 @@ export class RecordAssembler {
   }
 
   /** A zero block at `at`; `second` is the block after it (undefined when the input ends there). */
-  zeroBlock(at: number, second: Buffer | undefined): void {
-    if (second && !isZeroBlock(second)) throw corrupt(`a zero block at offset ${at} is followed by a non-zero block`, { offset: at });
+  zeroBlock(at: number, second: Buffer | undefined, secondAt = 0): void {
+    if (second && !isZeroBlock(second, secondAt)) throw corrupt(`a zero block at offset ${at} is followed by a non-zero block`, { offset: at });
     this.dangling();
   }
 
-  /** A non-zero header block at offset `at`: the record it completes, or the size of the metadata body to read next. */
-  header(block: Buffer, at: number): TarRecord | number {
-    const h = decodeHeader(block, at);
+  /**
+   * A non-zero header block at offset `at` in the tar (at `o` in `block`): the record it
+   * completes, or the size of the metadata body to read next.
+   */
+  header(block: Buffer, at: number, o = 0): TarRecord | number {
+    const h = decodeHeader(block, at, o);
     this.firstOffset ??= at;
     const t = h.typeflag;
     if (t === TYPE.PAX || t === TYPE.PAX_GLOBAL) {
@@ -105,7 +116,8 @@ export class RecordAssembler {
       return this.expectMeta(t, h.name, h.size, at);
     }
     const pax = this.pax;
-    if (t === TYPE.GNU_SPARSE || (pax.size > 0 && hasSparseRecord(pax))) {
+    const paxOtherKeys = this.paxStats.otherKeys > 0;
+    if (t === TYPE.GNU_SPARSE || (paxOtherKeys && hasSparseRecord(pax))) {
       throw new WcError('Unsupported', `${h.name}: GNU sparse tar entries are not supported (offset ${at})`, { offset: at, entry: h.name });
     }
     let size = h.size;
@@ -124,11 +136,13 @@ export class RecordAssembler {
       size,
       mtime: h.mtime,
       pax,
+      paxOtherKeys,
       offset: this.firstOffset,
       format: this.sawPax ? 'pax' : h.format,
       dataSize: isHeaderOnly(t) ? 0 : size,
     };
-    this.pax = new Map();
+    this.pax = NO_PAX;
+    this.paxStats.otherKeys = 0;
     this.longName = undefined;
     this.longLink = undefined;
     this.firstOffset = undefined;
@@ -145,16 +159,18 @@ export class RecordAssembler {
   }
 
   /**
-   * The body of the metadata entry header() asked for (undefined when the input ended before
-   * its first byte). The bytes are used before this returns: they may be a reused buffer.
+   * The body of the metadata entry header() asked for, bytes [start, end) of `data` (undefined
+   * when the input ended before its first byte). The bytes are used before this returns: they
+   * may be a reused buffer.
    */
-  meta(data: Buffer | undefined): void {
+  meta(data: Buffer | undefined, start = 0, end = data?.length ?? 0): void {
     const at = this.metaAt;
-    if (this.metaSize > 0 && !data?.length) throw corrupt(`unexpected end of input in the extended header at offset ${at}`, { offset: at });
+    if (this.metaSize > 0 && (!data || end <= start)) throw corrupt(`unexpected end of input in the extended header at offset ${at}`, { offset: at });
     const body = data ?? Buffer.alloc(0);
     const t = this.metaType;
     if (t === TYPE.PAX || t === TYPE.PAX_GLOBAL) {
-      const records = parsePaxRecords(body, this.metaName, at);
+      const stats: PaxStats = t === TYPE.PAX ? this.paxStats : { otherKeys: 0 };
+      const records = parsePaxRecords(body, this.metaName, at, stats, start, end);
       if (t === TYPE.PAX) {
         // Go keeps only the latest 'x' header before an entry; merging is a superset of that.
         if (this.pax.size === 0) this.pax = records;
@@ -169,8 +185,8 @@ export class RecordAssembler {
       }
       return;
     }
-    const nul = body.indexOf(0);
-    const s = body.toString('utf8', 0, nul < 0 ? body.length : nul);
+    const nul = body.indexOf(0, start);
+    const s = decodeUtf8At(body, start, nul < 0 || nul > end ? end : nul);
     if (t === TYPE.GNU_LONGNAME) this.longName = s;
     else this.longLink = s;
   }

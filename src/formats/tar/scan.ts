@@ -53,21 +53,23 @@ export class TarScanner {
     for (;;) {
       const at = this.offset;
       const block = this.take(BLOCK, 'tar header');
-      if (!block) {
+      if (block < 0) {
         this.finished = true;
         asm.endOfInput();
         return undefined;
       }
-      if (isZeroBlock(block)) {
+      if (isZeroBlock(this.window, block)) {
         const second = this.take(BLOCK, 'end-of-archive marker');
         this.finished = true;
-        asm.zeroBlock(at, second);
+        asm.zeroBlock(at, second < 0 ? undefined : this.window, second);
         return undefined;
       }
-      const step = asm.header(block, at);
+      const step = asm.header(this.window, at, block);
       if (typeof step === 'number') {
         const metaAt = asm.metaAt;
-        asm.meta(this.take(step, metaWhat, metaAt));
+        const body = this.take(step, metaWhat, metaAt);
+        if (body < 0) asm.meta(undefined);
+        else asm.meta(this.window, body, body + step);
         const pad = padding(step);
         if (pad) this.skip(pad, metaPaddingWhat, metaAt);
         continue;
@@ -78,21 +80,24 @@ export class TarScanner {
   }
 
   /**
-   * Exactly n bytes at the current offset (a view valid until the next call); undefined when
-   * the input ends right here; the same Corrupt error as ByteSource.readExact when it ends part way.
+   * Exactly n bytes at the current offset: where they start in `this.window` (valid until the
+   * next call; no view is made, that costs more than the header's parsing); -1 when the input
+   * ends right here; the same Corrupt error as ByteSource.readExact when it ends part way.
    * `what` names the bytes for that error; a function is called (with `at`) only then, so the
    * usual case builds no message.
    */
-  private take(n: number, what: string | ((at: number) => string), at = 0): Buffer | undefined {
+  private take(n: number, what: string | ((at: number) => string), at = 0): number {
     const start = this.offset;
     if (start < this.windowStart || start + n > this.windowEnd) this.fill(start, n);
     const have = Math.min(n, this.windowEnd - start);
     if (have < n) {
-      if (have === 0) return undefined;
+      if (have === 0) return -1;
       throw endOfInput(start, typeof what === 'string' ? what : what(at), have, n);
     }
     this.offset = start + n;
-    return this.window.subarray(start - this.windowStart, start - this.windowStart + n);
+    // An int32 (the window is small): past 1 GiB the offsets are doubles in V8, and a double
+    // here would make the header code deoptimize and run slower for the rest of the tar.
+    return (start - this.windowStart) | 0;
   }
 
   /** Reads at `position` so that n bytes (or all that is left) are in the window. */
