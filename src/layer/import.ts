@@ -1,6 +1,6 @@
-// tar (plain, gzip or zstd) → layer, in one pass: the decoder hashes the input (blob digest) and
-// the tar (diffID) while the entries stream into the format's writer. The writer stages the
-// layer beside layerPath and renames it into place only on close(), which happens after the
+// tar (plain, gzip or zstd) → layer, in one pass: the decoder hashes the tar (diffID), and the
+// input (blob digest) when asked, while the entries stream into the format's writer. The writer
+// stages the layer beside layerPath and renames it into place only on close(), which happens after the
 // diffID has been checked against expectedDiffId, so a bad tar, a digest mismatch, a failed
 // write or a cancellation leaves nothing at layerPath nor any staging folder.
 // After the layer is in place its layerchain.json is written (moby windowsfilter convention).
@@ -26,6 +26,8 @@ export interface ImportLayerOptions extends TaskOptions {
   format?: LayerFormatName;
   /** `sha256:<hex>`: the layer is kept only when the tar's diffID is this. */
   expectedDiffId?: string;
+  /** Also compute the blob digest (sha256 of the input as given): a second hash of every input byte, so off by default. */
+  blobDigest?: boolean;
 }
 
 export interface ImportLayerResult {
@@ -34,8 +36,8 @@ export interface ImportLayerResult {
   parents: string[];
   /** `sha256:` of the uncompressed tar. */
   diffId: string;
-  /** `sha256:` of the input as given (the blob digest). */
-  compressedDigest: string;
+  /** `sha256:` of the input as given (the blob digest); only with blobDigest. */
+  compressedDigest?: string;
   compression: Compression;
   /** Entries written (files, directories, streams, links, whiteouts). */
   entries: number;
@@ -94,7 +96,7 @@ export async function importLayer(options: ImportLayerOptions): Promise<ImportLa
 
   try {
     const writer = await format.create(layerPath, { parents, ...(signal ? { signal } : {}) });
-    const decoded = decodeLayerTar(input, { signal, inputSize, onProgress });
+    const decoded = decodeLayerTar(input, { signal, inputSize, onProgress, inputDigest: options.blobDigest === true });
     const written = await writeEntries(writer, decoded.entries, { signal, close: false }); // aborts the writer on error
     let r;
     try {
@@ -123,7 +125,7 @@ export async function importLayer(options: ImportLayerOptions): Promise<ImportLa
       format: format.name,
       parents,
       diffId: r.diffId!,
-      compressedDigest: r.compressedDigest!,
+      ...(r.compressedDigest ? { compressedDigest: r.compressedDigest } : {}),
       compression: r.compression,
       entries: written.entries,
       bytes: written.bytes,

@@ -157,10 +157,17 @@ const POSITIONAL_CHUNK = 4 * 1024;
 
 /**
  * Wraps raw input bytes: detects the compression from the first bytes, decompresses, and
- * hashes both sides when `digests` is on. `onInput` is called as input is consumed (progress).
+ * hashes both sides when `digests` is on (the input side only when `inputDigest` is on too: it
+ * costs a hash of every input byte that only a blob-digest check needs). `onInput` is called as
+ * input is consumed (progress).
  */
-export function decompressInput(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | RandomAccessInput, onInput?: (bytes: number) => void, digests = true): DecompressedInput {
-  const compressed = newStats(digests);
+export function decompressInput(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | RandomAccessInput,
+  onInput?: (bytes: number) => void,
+  digests = true,
+  inputDigest = true,
+): DecompressedInput {
+  const compressed = newStats(digests && inputDigest);
   const uncompressed = newStats(digests);
   let resolveCompression!: (c: Compression) => void;
   const compression = new Promise<Compression>((r) => (resolveCompression = r));
@@ -207,7 +214,8 @@ export function decompressInput(source: AsyncIterable<Uint8Array> | Iterable<Uin
     resolveCompression(kind);
     const all = prepend(head, raw);
     if (kind === 'none') {
-      yield* all; // the tar is the input: one hash serves both digests
+      // the tar is the input: one hash serves both digests
+      yield* compressed.hash || !uncompressed.hash ? all : tap(all, uncompressed);
       return;
     }
     yield* tap(kind === 'gzip' ? gunzip(all) : unzstd(all), uncompressed);

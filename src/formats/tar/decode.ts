@@ -46,11 +46,13 @@ export interface DecodeOptions extends TaskOptions, EntryOptions {
   inputSize?: number;
   /** Compute the sha256 digests (default true); without them a plain tar file is read by position. */
   digests?: boolean;
+  /** With digests, also the digest of the input as given (default true; only a blob-digest check needs it). */
+  inputDigest?: boolean;
 }
 
 export interface DecodeResult {
   compression: Compression;
-  /** `sha256:<hex>` of the input bytes as given (the layer blob digest); absent with digests: false. */
+  /** `sha256:<hex>` of the input bytes as given (the layer blob digest); absent with digests or inputDigest false. */
   compressedDigest?: string;
   compressedSize: number;
   /** `sha256:<hex>` of the uncompressed tar (the diffID); absent with digests: false. */
@@ -82,7 +84,7 @@ export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8
     throwIfCancelled(options.signal, 'reading the tar'); // also inside one huge entry
     progress?.({ bytesDone: bytes, bytesTotal: options.inputSize, entriesDone });
   };
-  const decompressed = decompressInput(input, onInput, digests);
+  const decompressed = decompressInput(input, onInput, digests, options.inputDigest !== false);
 
   async function* run(): AsyncGenerator<Entry> {
     // skipAhead is looked up late: it exists only once the input turned out to be a plain tar
@@ -115,10 +117,8 @@ export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8
       const c = decompressed.compressed;
       const u = compression === 'none' ? c : decompressed.uncompressed;
       const r: DecodeResult = { compression, compressedSize: c.bytes, tarSize: u.bytes, entries: entriesDone };
-      if (c.hash && u.hash) {
-        r.compressedDigest = `sha256:${await c.hash.hex()}`;
-        r.diffId = compression === 'none' ? r.compressedDigest : `sha256:${await u.hash.hex()}`;
-      }
+      if (c.hash) r.compressedDigest = `sha256:${await c.hash.hex()}`;
+      if (digests) r.diffId = compression === 'none' && r.compressedDigest ? r.compressedDigest : `sha256:${await decompressed.uncompressed.hash!.hex()}`;
       progress?.({ bytesDone: c.bytes, bytesTotal: options.inputSize ?? c.bytes, entriesDone });
       settled = true;
       resolve(r);
