@@ -11,6 +11,7 @@ import { Decompress } from 'fzstd';
 import { corrupt, isWcError } from '../../errors.js';
 import { detectCompression, type Compression } from './magic.js';
 import { streamDigest, type StreamDigest } from '../shared-digest.js';
+import { inflateOnWorker, isGzipFileInput, type GzipFileInput } from './inflate-worker.js';
 
 export { detectCompression, type Compression } from './magic.js';
 
@@ -146,6 +147,8 @@ export interface DecompressedInput {
    * chunks are then views into one reused buffer, valid until the next chunk is pulled.
    */
   seek: { skipAhead(n: number): number } | undefined;
+  /** True when each chunk is a view that the next pull overwrites (copy what you keep). */
+  reusesChunks?: boolean;
   compressed: StreamStats;
   uncompressed: StreamStats;
   /** Lets go of the digests' resources (after taking them, or on failure). */
@@ -162,11 +165,16 @@ const POSITIONAL_CHUNK = 4 * 1024;
  * input is consumed (progress).
  */
 export function decompressInput(
-  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | RandomAccessInput,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | RandomAccessInput | GzipFileInput,
   onInput?: (bytes: number) => void,
   digests = true,
   inputDigest = true,
 ): DecompressedInput {
+  if (isGzipFileInput(source)) return { ...inflateOnWorker(source, onInput, digests, inputDigest), seek: undefined, reusesChunks: true };
+  return decompressStream(source, onInput, digests, inputDigest);
+}
+
+function decompressStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | RandomAccessInput, onInput: ((bytes: number) => void) | undefined, digests: boolean, inputDigest: boolean): DecompressedInput {
   const compressed = newStats(digests && inputDigest);
   const uncompressed = newStats(digests);
   let resolveCompression!: (c: Compression) => void;

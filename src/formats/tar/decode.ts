@@ -36,6 +36,7 @@ import { throwIfCancelled, type TaskOptions } from '../../task.js';
 import type { Entry } from '../entry.js';
 import { ByteSource } from './byte-source.js';
 import { decompressInput, type Compression, type RandomAccessInput } from './compression.js';
+import type { GzipFileInput } from './inflate-worker.js';
 import { EntrySequence, entrySource, recordToEntry, type EntryOptions } from './entries.js';
 import { TarReader, type TarRecord } from './reader.js';
 
@@ -48,6 +49,12 @@ export interface DecodeOptions extends TaskOptions, EntryOptions {
   digests?: boolean;
   /** With digests, also the digest of the input as given (default true; only a blob-digest check needs it). */
   inputDigest?: boolean;
+  /**
+   * The consumer is done with each data chunk before it pulls the next one or the next entry
+   * (writeEntries: it awaits each write). Chunks may then be views into memory the decoder
+   * reuses (no copy), and data streams read nothing ahead.
+   */
+  transientData?: boolean;
 }
 
 export interface DecodeResult {
@@ -69,7 +76,7 @@ export interface DecodedTar {
 
 const DATA_CHUNK = 256 * 1024;
 
-export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | RandomAccessInput, options: DecodeOptions = {}): DecodedTar {
+export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | RandomAccessInput | GzipFileInput, options: DecodeOptions = {}): DecodedTar {
   let resolve!: (r: DecodeResult) => void;
   let reject!: (e: unknown) => void;
   const result = new Promise<DecodeResult>((res, rej) => {
@@ -88,13 +95,18 @@ export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8
 
   async function* run(): AsyncGenerator<Entry> {
     // skipAhead is looked up late: it exists only once the input turned out to be a plain tar
-    const src = new ByteSource(decompressed.chunks, { skipAhead: (n) => decompressed.seek?.skipAhead(n) ?? 0, reusesChunks: () => decompressed.seek !== undefined });
+    const src = new ByteSource(decompressed.chunks, {
+      skipAhead: (n) => decompressed.seek?.skipAhead(n) ?? 0,
+      reusesChunks: () => decompressed.seek !== undefined || decompressed.reusesChunks === true,
+      transientData: options.transientData === true,
+    });
     const reader = new TarReader(src);
     const state: DataState = { generation: 0, inflight: undefined };
     // Validation runs inside this loop (not as a wrapping stage) so its error is also the
     // result's rejection reason.
     const sequence = new EntrySequence(options);
-    const attach = (entry: { size: number; data?: Readable }, rec: TarRecord) => attachData(entry, reader, state, rec.name);
+    const highWaterMark = options.transientData ? 0 : DATA_CHUNK;
+    const attach = (entry: { size: number; data?: Readable }, rec: TarRecord) => attachData(entry, reader, state, rec.name, highWaterMark);
     let settled = false;
     try {
       for (;;) {
@@ -141,11 +153,11 @@ interface DataState {
 }
 
 /** A Readable over the current record's data, valid until the next entry is requested. */
-function dataStream(reader: TarReader, state: DataState, name: string): Readable {
+function dataStream(reader: TarReader, state: DataState, name: string, highWaterMark: number): Readable {
   const generation = state.generation;
   let reading = false;
   const r = new Readable({
-    highWaterMark: DATA_CHUNK,
+    highWaterMark,
     read() {
       if (reading) return;
       reading = true;
@@ -174,13 +186,13 @@ function dataStream(reader: TarReader, state: DataState, name: string): Readable
   return r;
 }
 
-function attachData(entry: { size: number; data?: Readable }, reader: TarReader, state: DataState, name: string): void {
+function attachData(entry: { size: number; data?: Readable }, reader: TarReader, state: DataState, name: string, highWaterMark: number): void {
   if (entry.size === 0) return;
   let stream: Readable | undefined;
   Object.defineProperty(entry, 'data', {
     enumerable: false,
     configurable: true,
-    get: () => (stream ??= dataStream(reader, state, name)),
+    get: () => (stream ??= dataStream(reader, state, name, highWaterMark)),
   });
 }
 
