@@ -15,8 +15,8 @@ import type { Compression } from './magic.js';
 import type { StreamDigest } from '../shared-digest.js';
 
 const SLOT_SIZE = 1 << 20;
-const SLOTS = 8;
-const INFLATE_AHEAD = 4 << 20;
+const SLOTS = 4;
+const INFLATE_AHEAD = 2 << 20;
 
 /** A gzip file read through inflateOnWorker(): an open descriptor the caller keeps and closes. */
 export interface GzipFileInput {
