@@ -28,27 +28,47 @@ export function isGzipFileInput(x: unknown): x is GzipFileInput {
   return typeof x === 'object' && x !== null && typeof (x as GzipFileInput).gzipFd === 'number';
 }
 
-// Messages out: { slot, length, inBytes } a filled slot (input consumed so far); { end, tar, input,
-// inBytes, tarBytes } the hex digests; { error: { message, code } }. In: { release: slot }.
+// The ring is run through shared counters, not messages (a message costs a thread wake-up
+// each): ctl[PRODUCED] slots filled so far (the worker), ctl[CONSUMED] slots handed back (the
+// caller), ctl[DONE] set once the worker posted its last message; slot i's length is ctl[LEN + i]
+// and the input bytes consumed when it was filled inBytes[i]. Slot n of the stream is slot
+// n % slots of the ring. Each side waits only when the ring is full or empty. Messages out, once:
+// { end, tar, input, inBytes, tarBytes } (hex digests) or { error: { message, code } }.
+// Node 20 has Atomics.waitAsync; the ES2022 lib we compile against does not declare it.
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<unknown> | string } }).waitAsync;
+const PRODUCED = 0;
+const CONSUMED = 1;
+const DONE = 2;
+const LEN = 4;
+
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createReadStream } = require('node:fs');
 const { createGunzip } = require('node:zlib');
 const { createHash } = require('node:crypto');
-const { fd, ring, slotSize, slots, ahead, inputDigest } = workerData;
+const { fd, ring, ctlBuffer, inBuffer, slotSize, slots, ahead, inputDigest } = workerData;
 const bytes = new Uint8Array(ring);
-const free = [];
-for (let i = 0; i < slots; i++) free.push(i);
-let wake;
-parentPort.on('message', (m) => {
-  free.push(m.release);
-  const w = wake;
-  wake = undefined;
-  if (w) w();
-});
-async function take() {
-  while (free.length === 0) await new Promise((r) => (wake = r));
-  return free.shift();
+const ctl = new Int32Array(ctlBuffer);
+const slotIn = new Float64Array(inBuffer);
+let produced = 0;
+function take() {
+  // Blocks this thread while the ring is full; zlib keeps inflating into its read-ahead.
+  for (;;) {
+    const consumed = Atomics.load(ctl, ${CONSUMED});
+    if (produced - consumed < slots) return produced % slots;
+    Atomics.wait(ctl, ${CONSUMED}, consumed, 50);
+  }
+}
+function publish(slot, length, inBytes) {
+  ctl[${LEN} + slot] = length;
+  slotIn[slot] = inBytes;
+  Atomics.store(ctl, ${PRODUCED}, ++produced);
+  Atomics.notify(ctl, ${PRODUCED});
+}
+function finish(message) {
+  parentPort.postMessage(message);
+  Atomics.store(ctl, ${DONE}, 1);
+  Atomics.notify(ctl, ${PRODUCED});
 }
 async function run() {
   const tarHash = createHash('sha256');
@@ -71,7 +91,7 @@ async function run() {
     let done = 0;
     while (done < c.length) {
       if (slot < 0) {
-        slot = await take();
+        slot = take();
         pos = 0;
       }
       const n = Math.min(c.length - done, slotSize - pos);
@@ -79,22 +99,17 @@ async function run() {
       pos += n;
       done += n;
       if (pos === slotSize) {
-        parentPort.postMessage({ slot, length: pos, inBytes });
+        publish(slot, pos, inBytes);
         slot = -1;
       }
     }
   }
-  if (slot >= 0 && pos > 0) parentPort.postMessage({ slot, length: pos, inBytes });
-  parentPort.postMessage({ end: true, tar: tarHash.digest('hex'), input: inHash ? inHash.digest('hex') : undefined, inBytes, tarBytes });
+  if (slot >= 0 && pos > 0) publish(slot, pos, inBytes);
+  finish({ end: true, tar: tarHash.digest('hex'), input: inHash ? inHash.digest('hex') : undefined, inBytes, tarBytes });
 }
-run().catch((e) => parentPort.postMessage({ error: { message: String(e && e.message || e), code: e && e.code } }));
+run().catch((e) => finish({ error: { message: String((e && e.message) || e), code: e && e.code } }));
 `;
 
-interface SlotMessage {
-  slot: number;
-  length: number;
-  inBytes: number;
-}
 interface EndMessage {
   end: true;
   tar: string;
@@ -105,7 +120,7 @@ interface EndMessage {
 interface ErrorMessage {
   error: { message: string; code?: string };
 }
-type Message = SlotMessage | EndMessage | ErrorMessage;
+type Message = EndMessage | ErrorMessage;
 
 export interface InflatedInput {
   compression: Promise<Compression>;
@@ -151,44 +166,64 @@ export function inflateOnWorker(input: GzipFileInput, onInput?: (bytes: number) 
   };
 
   async function* run(): AsyncGenerator<Buffer> {
-    const queue: Message[] = [];
+    const ctlBuffer = new SharedArrayBuffer(4 * (LEN + SLOTS));
+    const ctl = new Int32Array(ctlBuffer);
+    const inBuffer = new SharedArrayBuffer(8 * SLOTS);
+    const slotIn = new Float64Array(inBuffer);
+    const views = Array.from({ length: SLOTS }, (_, i) => Buffer.from(ring, i * SLOT_SIZE, SLOT_SIZE));
+    let last: Message | undefined;
     let wake: (() => void) | undefined;
     const deliver = (m: Message): void => {
-      queue.push(m);
+      last ??= m;
       const w = wake;
       wake = undefined;
       w?.();
     };
-    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { fd: input.gzipFd, ring, slotSize: SLOT_SIZE, slots: SLOTS, ahead: INFLATE_AHEAD, inputDigest } });
+    const w = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { fd: input.gzipFd, ring, ctlBuffer, inBuffer, slotSize: SLOT_SIZE, slots: SLOTS, ahead: INFLATE_AHEAD, inputDigest },
+    });
     worker = w;
     w.on('message', deliver);
     w.on('error', (e) => deliver({ error: { message: e.message, code: (e as NodeJS.ErrnoException).code } }));
     w.on('exit', () => deliver({ error: { message: 'the inflating worker thread ended early' } }));
-    let held = -1;
+    let taken = 0;
     try {
       for (;;) {
-        if (held >= 0) {
-          w.postMessage({ release: held });
-          held = -1;
+        if (taken > 0) {
+          // the previous slot is done with: hand it back
+          Atomics.store(ctl, CONSUMED, taken);
+          Atomics.notify(ctl, CONSUMED);
         }
-        while (queue.length === 0) await new Promise<void>((r) => (wake = r));
-        const m = queue.shift()!;
-        if ('error' in m) {
-          const { message, code } = m.error;
-          if (code?.startsWith('Z_')) throw corrupt(`gzip data is corrupt: ${message}`);
-          throw fromNodeError(Object.assign(new Error(message), code ? { code } : {}));
+        let produced = Atomics.load(ctl, PRODUCED);
+        while (produced === taken && (Atomics.load(ctl, DONE) === 0 || !last)) {
+          if (last && 'error' in last) break;
+          const waiting = waitAsync(ctl, PRODUCED, produced);
+          if (waiting.async) {
+            const woken = new Promise<void>((r) => (wake = r));
+            await Promise.race([waiting.value as Promise<unknown>, woken]);
+          }
+          produced = Atomics.load(ctl, PRODUCED);
         }
-        if ('end' in m) {
+        if (produced === taken) {
+          const m = last!;
+          if ('error' in m) {
+            const { message, code } = m.error;
+            if (code?.startsWith('Z_')) throw corrupt(`gzip data is corrupt: ${message}`);
+            throw fromNodeError(Object.assign(new Error(message), code ? { code } : {}));
+          }
           compressed.bytes = m.inBytes;
           uncompressed.bytes = m.tarBytes;
           resolveEnd(m);
           return;
         }
-        compressed.bytes = m.inBytes;
-        uncompressed.bytes += m.length;
-        held = m.slot;
-        onInput?.(m.inBytes);
-        yield Buffer.from(ring, m.slot * SLOT_SIZE, m.length);
+        const slot = taken % SLOTS;
+        const length = ctl[LEN + slot]!;
+        taken++;
+        compressed.bytes = slotIn[slot]!;
+        uncompressed.bytes += length;
+        onInput?.(compressed.bytes);
+        yield length === SLOT_SIZE ? views[slot]! : views[slot]!.subarray(0, length);
       }
     } catch (e) {
       rejectEnd(e);
