@@ -1,6 +1,6 @@
-// tar (plain, gzip or zstd) → layer, in one pass: the decoder hashes the input (blob digest) and
-// the tar (diffID) while the entries stream into the format's writer. The writer stages the
-// layer beside layerPath and renames it into place only on close(), which happens after the
+// tar (plain, gzip or zstd) → layer, in one pass: the decoder hashes the tar (diffID), and the
+// input (blob digest) when asked, while the entries stream into the format's writer. The writer
+// stages the layer beside layerPath and renames it into place only on close(), which happens after the
 // diffID has been checked against expectedDiffId, so a bad tar, a digest mismatch, a failed
 // write or a cancellation leaves nothing at layerPath nor any staging folder.
 // After the layer is in place its layerchain.json is written (moby windowsfilter convention).
@@ -9,7 +9,8 @@ import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { WcError, fromNodeError, invalidArgument } from '../errors.js';
-import { decodeLayerTar, type Compression } from '../formats/tar/index.js';
+import { decodeLayerTar, detectCompression, type Compression } from '../formats/tar/index.js';
+import type { GzipFileInput } from '../formats/tar/inflate-worker.js';
 import { throwIfCancelled, type TaskOptions } from '../task.js';
 import { layerFormat, type LayerFormatName } from './formats.js';
 import { writeLayerChain } from './layerchain.js';
@@ -26,6 +27,8 @@ export interface ImportLayerOptions extends TaskOptions {
   format?: LayerFormatName;
   /** `sha256:<hex>`: the layer is kept only when the tar's diffID is this. */
   expectedDiffId?: string;
+  /** Also compute the blob digest (sha256 of the input as given): a second hash of every input byte, so off by default. */
+  blobDigest?: boolean;
 }
 
 export interface ImportLayerResult {
@@ -34,8 +37,8 @@ export interface ImportLayerResult {
   parents: string[];
   /** `sha256:` of the uncompressed tar. */
   diffId: string;
-  /** `sha256:` of the input as given (the blob digest). */
-  compressedDigest: string;
+  /** `sha256:` of the input as given (the blob digest); only with blobDigest. */
+  compressedDigest?: string;
   compression: Compression;
   /** Entries written (files, directories, streams, links, whiteouts). */
   entries: number;
@@ -46,6 +49,14 @@ export interface ImportLayerResult {
 }
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** gzip files from this size on are inflated on a worker thread (starting one costs ~30 ms). */
+export const WORKER_INFLATE_MIN = 1 << 20;
+
+async function isGzipFile(fh: FileHandle): Promise<boolean> {
+  const head = Buffer.alloc(2);
+  const { bytesRead } = await fh.read(head, 0, 2, 0); // by position: the stream still starts at 0
+  return detectCompression(head.subarray(0, bytesRead)) === 'gzip';
+}
 
 /** Checks that every parent is an existing folder; returns their full paths. */
 export async function resolveParents(parents: readonly string[] = []): Promise<string[]> {
@@ -74,7 +85,7 @@ export async function importLayer(options: ImportLayerOptions): Promise<ImportLa
   throwIfCancelled(signal, 'importing the layer');
 
   let fh: FileHandle | undefined;
-  let input: Readable;
+  let input: Readable | GzipFileInput;
   let inputSize: number | undefined;
   if (typeof options.input === 'string') {
     const file = resolve(options.input);
@@ -83,18 +94,18 @@ export async function importLayer(options: ImportLayerOptions): Promise<ImportLa
       const st = await fh.stat();
       if (st.isDirectory()) throw invalidArgument(`${file} is a directory, not a layer tar`, { path: file });
       inputSize = st.size;
+      input = st.isFile() && st.size >= WORKER_INFLATE_MIN && (await isGzipFile(fh)) ? { gzipFd: fh.fd, size: st.size } : fh.createReadStream({ highWaterMark: 1 << 20 });
     } catch (e) {
       await fh?.close();
       throw fromNodeError(e, file);
     }
-    input = fh.createReadStream({ highWaterMark: 1 << 20 });
   } else {
     input = options.input;
   }
 
   try {
     const writer = await format.create(layerPath, { parents, ...(signal ? { signal } : {}) });
-    const decoded = decodeLayerTar(input, { signal, inputSize, onProgress });
+    const decoded = decodeLayerTar(input, { signal, inputSize, onProgress, inputDigest: options.blobDigest === true, transientData: true }); // writeEntries awaits each write
     const written = await writeEntries(writer, decoded.entries, { signal, close: false }); // aborts the writer on error
     let r;
     try {
@@ -123,7 +134,7 @@ export async function importLayer(options: ImportLayerOptions): Promise<ImportLa
       format: format.name,
       parents,
       diffId: r.diffId!,
-      compressedDigest: r.compressedDigest!,
+      ...(r.compressedDigest ? { compressedDigest: r.compressedDigest } : {}),
       compression: r.compression,
       entries: written.entries,
       bytes: written.bytes,
@@ -131,7 +142,7 @@ export async function importLayer(options: ImportLayerOptions): Promise<ImportLa
       compressedSize: r.compressedSize,
     };
   } finally {
-    if (!input.destroyed && typeof options.input === 'string') input.destroy();
+    if ('destroyed' in input && !input.destroyed && typeof options.input === 'string') input.destroy();
     await fh?.close().catch(() => undefined);
   }
 }

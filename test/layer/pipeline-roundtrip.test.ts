@@ -36,7 +36,8 @@ before(async () => {
   childPath = join(dir, 'layers', 'child');
   const b = await importLayer({ input: base.path, layerPath: basePath, expectedDiffId: base.diffId });
   assert.equal(b.diffId, base.diffId);
-  const c = await importLayer({ input: childZst.path, layerPath: childPath, parents: [basePath], expectedDiffId: child.diffId });
+  assert.equal(b.compressedDigest, undefined, 'the blob digest is taken only when asked');
+  const c = await importLayer({ input: childZst.path, layerPath: childPath, parents: [basePath], expectedDiffId: child.diffId, blobDigest: true });
   assert.equal(c.diffId, child.diffId);
   assert.equal(c.compression, 'zstd');
   assert.equal(c.compressedDigest, childZst.compressedDigest);

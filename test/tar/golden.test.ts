@@ -113,6 +113,19 @@ test('gzip and zstd inputs are detected by magic bytes and give both digests fro
   assert.deepEqual(await encode(toEntries(r.entries)), tar);
 });
 
+test('inputDigest: false skips the blob digest only: the diffID is still taken, plain or gzip', async () => {
+  const tar = await encode(goldenEntries());
+  const gz = gzipSync(tar);
+  for (const input of [tar, gz]) {
+    const d = await decodeAll(chunked(input, 700), { inputDigest: false });
+    assert.equal(d.result.compressedDigest, undefined);
+    assert.equal(d.result.diffId, `sha256:${sha(tar)}`);
+    assert.equal(d.result.tarSize, tar.length);
+    assert.equal(d.result.compressedSize, input.length);
+    assert.equal(d.entries.length, 6);
+  }
+});
+
 test('compressChunks writes gzip and multi-frame zstd that our decoder and the zstd tool read', async () => {
   const { compressChunks } = await import('../../src/formats/tar/compress.js');
   const { iter } = await import('./helpers.js');

@@ -26,6 +26,7 @@ interface LayerArgs {
   force?: boolean;
   json?: boolean;
   'expected-diff-id'?: string;
+  'blob-digest'?: boolean;
   tar?: string;
   'diff-id'?: string;
   destination?: string;
@@ -95,15 +96,16 @@ const importCommand: CommandModule<object, LayerArgs> = {
       .option('input', { alias: 'i', type: 'string', describe: 'The layer tar (default: stdin)' })
       .option('cim', { type: 'boolean', default: false, describe: 'Write a CIM layer instead of a legacy layer' })
       .option('expected-diff-id', { type: 'string', describe: 'Keep the layer only if the tar\'s diffID is this sha256:<hex>' })
+      .option('blob-digest', { type: 'boolean', default: false, describe: 'Also print the blob digest (sha256 of the input as given; one more hash pass)' })
       .example('$0 import -i base.tar.gz layers/base', 'a base layer from a file')
       .example('$0 import -l layers/base -i app.tar.zst layers/app', 'a child layer over layers/base')
       .example('curl -sL $URL | $0 import -l layers/base layers/app', 'from stdin')
       .example('$0 import --cim -i base.tar.gz layers/base-cim', 'as a CIM layer')
-      .epilogue('The layer is staged beside <path> and appears only when the whole tar was read and its diffID checked; a failure or Ctrl+C leaves nothing. Prints the diffID and the blob digest.') as Argv<LayerArgs>,
+      .epilogue('The layer is staged beside <path> and appears only when the whole tar was read and its diffID checked; a failure or Ctrl+C leaves nothing. Prints the diffID (and with --blob-digest the blob digest).') as Argv<LayerArgs>,
   handler: async (a) => {
     const input = isStd(a.input) ? process.stdin : a.input!;
     const r = await run(`importing ${a.path}`, async (signal, onProgress) =>
-      (await importLib()).importLayer({ input, layerPath: a.path, parents: a.layer, format: a.cim ? 'cim' : 'legacy', expectedDiffId: a['expected-diff-id'], signal, onProgress }),
+      (await importLib()).importLayer({ input, layerPath: a.path, parents: a.layer, format: a.cim ? 'cim' : 'legacy', expectedDiffId: a['expected-diff-id'], blobDigest: a['blob-digest'], signal, onProgress }),
     );
     print(a, { ...r });
   },

@@ -16,6 +16,11 @@ export interface SkipAhead {
   skipAhead(n: number): number;
   /** True when each chunk is overwritten by the next one (a reused read buffer). */
   reusesChunks?(): boolean;
+  /**
+   * With reused chunks: the caller is done with each piece of data before it asks this source
+   * for anything more, so readSome may hand out views instead of copies.
+   */
+  transientData?: boolean;
 }
 
 export class ByteSource {
@@ -87,14 +92,14 @@ export class ByteSource {
     return parts.length === 1 ? parts[0] : Buffer.concat(parts, n);
   }
 
-  /** Up to `max` bytes (at least 1), or undefined at the end of the stream; the caller may keep them. */
+  /** Up to `max` bytes (at least 1), or undefined at the end of the stream; the caller may keep them (unless transientData). */
   async readSome(max: number): Promise<Buffer | undefined> {
     if (!(await this.fill())) return undefined;
     const take = Math.min(max, this.chunk.length - this.pos);
     const view = this.chunk.subarray(this.pos, this.pos + take);
     this.pos += take;
     this.offset += take;
-    return this.seek?.reusesChunks?.() ? Buffer.from(view) : view; // entry data outlives the chunk
+    return this.seek?.reusesChunks?.() && !this.seek.transientData ? Buffer.from(view) : view; // entry data may outlive the chunk
   }
 
   /**

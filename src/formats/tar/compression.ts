@@ -11,6 +11,7 @@ import { Decompress } from 'fzstd';
 import { corrupt, isWcError } from '../../errors.js';
 import { detectCompression, type Compression } from './magic.js';
 import { streamDigest, type StreamDigest } from '../shared-digest.js';
+import { inflateOnWorker, isGzipFileInput, type GzipFileInput } from './inflate-worker.js';
 
 export { detectCompression, type Compression } from './magic.js';
 
@@ -146,6 +147,8 @@ export interface DecompressedInput {
    * chunks are then views into one reused buffer, valid until the next chunk is pulled.
    */
   seek: { skipAhead(n: number): number } | undefined;
+  /** True when each chunk is a view that the next pull overwrites (copy what you keep). */
+  reusesChunks?: boolean;
   compressed: StreamStats;
   uncompressed: StreamStats;
   /** Lets go of the digests' resources (after taking them, or on failure). */
@@ -157,10 +160,22 @@ const POSITIONAL_CHUNK = 4 * 1024;
 
 /**
  * Wraps raw input bytes: detects the compression from the first bytes, decompresses, and
- * hashes both sides when `digests` is on. `onInput` is called as input is consumed (progress).
+ * hashes both sides when `digests` is on (the input side only when `inputDigest` is on too: it
+ * costs a hash of every input byte that only a blob-digest check needs). `onInput` is called as
+ * input is consumed (progress).
  */
-export function decompressInput(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | RandomAccessInput, onInput?: (bytes: number) => void, digests = true): DecompressedInput {
-  const compressed = newStats(digests);
+export function decompressInput(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | RandomAccessInput | GzipFileInput,
+  onInput?: (bytes: number) => void,
+  digests = true,
+  inputDigest = true,
+): DecompressedInput {
+  if (isGzipFileInput(source)) return { ...inflateOnWorker(source, onInput, digests, inputDigest), seek: undefined, reusesChunks: true };
+  return decompressStream(source, onInput, digests, inputDigest);
+}
+
+function decompressStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | RandomAccessInput, onInput: ((bytes: number) => void) | undefined, digests: boolean, inputDigest: boolean): DecompressedInput {
+  const compressed = newStats(digests && inputDigest);
   const uncompressed = newStats(digests);
   let resolveCompression!: (c: Compression) => void;
   const compression = new Promise<Compression>((r) => (resolveCompression = r));
@@ -207,7 +222,8 @@ export function decompressInput(source: AsyncIterable<Uint8Array> | Iterable<Uin
     resolveCompression(kind);
     const all = prepend(head, raw);
     if (kind === 'none') {
-      yield* all; // the tar is the input: one hash serves both digests
+      // the tar is the input: one hash serves both digests
+      yield* compressed.hash || !uncompressed.hash ? all : tap(all, uncompressed);
       return;
     }
     yield* tap(kind === 'gzip' ? gunzip(all) : unzstd(all), uncompressed);

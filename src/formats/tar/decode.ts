@@ -36,6 +36,7 @@ import { throwIfCancelled, type TaskOptions } from '../../task.js';
 import type { Entry } from '../entry.js';
 import { ByteSource } from './byte-source.js';
 import { decompressInput, type Compression, type RandomAccessInput } from './compression.js';
+import type { GzipFileInput } from './inflate-worker.js';
 import { EntrySequence, entrySource, recordToEntry, type EntryOptions } from './entries.js';
 import { TarReader, type TarRecord } from './reader.js';
 
@@ -46,11 +47,19 @@ export interface DecodeOptions extends TaskOptions, EntryOptions {
   inputSize?: number;
   /** Compute the sha256 digests (default true); without them a plain tar file is read by position. */
   digests?: boolean;
+  /** With digests, also the digest of the input as given (default true; only a blob-digest check needs it). */
+  inputDigest?: boolean;
+  /**
+   * The consumer is done with each data chunk before it pulls the next one or the next entry
+   * (writeEntries: it awaits each write). Chunks may then be views into memory the decoder
+   * reuses (no copy), and data streams read nothing ahead.
+   */
+  transientData?: boolean;
 }
 
 export interface DecodeResult {
   compression: Compression;
-  /** `sha256:<hex>` of the input bytes as given (the layer blob digest); absent with digests: false. */
+  /** `sha256:<hex>` of the input bytes as given (the layer blob digest); absent with digests or inputDigest false. */
   compressedDigest?: string;
   compressedSize: number;
   /** `sha256:<hex>` of the uncompressed tar (the diffID); absent with digests: false. */
@@ -67,7 +76,7 @@ export interface DecodedTar {
 
 const DATA_CHUNK = 256 * 1024;
 
-export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | RandomAccessInput, options: DecodeOptions = {}): DecodedTar {
+export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | RandomAccessInput | GzipFileInput, options: DecodeOptions = {}): DecodedTar {
   let resolve!: (r: DecodeResult) => void;
   let reject!: (e: unknown) => void;
   const result = new Promise<DecodeResult>((res, rej) => {
@@ -82,17 +91,22 @@ export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8
     throwIfCancelled(options.signal, 'reading the tar'); // also inside one huge entry
     progress?.({ bytesDone: bytes, bytesTotal: options.inputSize, entriesDone });
   };
-  const decompressed = decompressInput(input, onInput, digests);
+  const decompressed = decompressInput(input, onInput, digests, options.inputDigest !== false);
 
   async function* run(): AsyncGenerator<Entry> {
     // skipAhead is looked up late: it exists only once the input turned out to be a plain tar
-    const src = new ByteSource(decompressed.chunks, { skipAhead: (n) => decompressed.seek?.skipAhead(n) ?? 0, reusesChunks: () => decompressed.seek !== undefined });
+    const src = new ByteSource(decompressed.chunks, {
+      skipAhead: (n) => decompressed.seek?.skipAhead(n) ?? 0,
+      reusesChunks: () => decompressed.seek !== undefined || decompressed.reusesChunks === true,
+      transientData: options.transientData === true,
+    });
     const reader = new TarReader(src);
     const state: DataState = { generation: 0, inflight: undefined };
     // Validation runs inside this loop (not as a wrapping stage) so its error is also the
     // result's rejection reason.
     const sequence = new EntrySequence(options);
-    const attach = (entry: { size: number; data?: Readable }, rec: TarRecord) => attachData(entry, reader, state, rec.name);
+    const highWaterMark = options.transientData ? 0 : DATA_CHUNK;
+    const attach = (entry: { size: number; data?: Readable }, rec: TarRecord) => attachData(entry, reader, state, rec.name, highWaterMark);
     let settled = false;
     try {
       for (;;) {
@@ -115,10 +129,8 @@ export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8
       const c = decompressed.compressed;
       const u = compression === 'none' ? c : decompressed.uncompressed;
       const r: DecodeResult = { compression, compressedSize: c.bytes, tarSize: u.bytes, entries: entriesDone };
-      if (c.hash && u.hash) {
-        r.compressedDigest = `sha256:${await c.hash.hex()}`;
-        r.diffId = compression === 'none' ? r.compressedDigest : `sha256:${await u.hash.hex()}`;
-      }
+      if (c.hash) r.compressedDigest = `sha256:${await c.hash.hex()}`;
+      if (digests) r.diffId = compression === 'none' && r.compressedDigest ? r.compressedDigest : `sha256:${await decompressed.uncompressed.hash!.hex()}`;
       progress?.({ bytesDone: c.bytes, bytesTotal: options.inputSize ?? c.bytes, entriesDone });
       settled = true;
       resolve(r);
@@ -141,11 +153,11 @@ interface DataState {
 }
 
 /** A Readable over the current record's data, valid until the next entry is requested. */
-function dataStream(reader: TarReader, state: DataState, name: string): Readable {
+function dataStream(reader: TarReader, state: DataState, name: string, highWaterMark: number): Readable {
   const generation = state.generation;
   let reading = false;
   const r = new Readable({
-    highWaterMark: DATA_CHUNK,
+    highWaterMark,
     read() {
       if (reading) return;
       reading = true;
@@ -174,13 +186,13 @@ function dataStream(reader: TarReader, state: DataState, name: string): Readable
   return r;
 }
 
-function attachData(entry: { size: number; data?: Readable }, reader: TarReader, state: DataState, name: string): void {
+function attachData(entry: { size: number; data?: Readable }, reader: TarReader, state: DataState, name: string, highWaterMark: number): void {
   if (entry.size === 0) return;
   let stream: Readable | undefined;
   Object.defineProperty(entry, 'data', {
     enumerable: false,
     configurable: true,
-    get: () => (stream ??= dataStream(reader, state, name)),
+    get: () => (stream ??= dataStream(reader, state, name, highWaterMark)),
   });
 }
 

@@ -37,15 +37,17 @@ export const layerMethods: RpcMethod[] = [
   defineMethod({
     name: 'layer/import',
     summary: 'import a layer tar file (.tar, .tar.gz, .tar.zst) into a new legacy or CIM layer folder (staged; nothing is left on failure)',
-    params: ['input', 'layerPath', 'parents', 'format', 'expectedDiffId'],
+    params: ['input', 'layerPath', 'parents', 'format', 'expectedDiffId', 'blobDigest'],
     handler: async (p, ctx) => {
       const input = filePath(p, 'input', 'layer/import');
       const layerPath = p.string('layerPath');
       const parents = p.stringArray('parents');
       const format = formatParam(p);
       const expectedDiffId = p.optionalString('expectedDiffId');
+      // default on here: the module's LayerImport objects carry CompressedDigest
+      const blobDigest = p.optionalBoolean('blobDigest') ?? true;
       ctx.progress.begin({ bytesDone: 0, message: input });
-      const r = await (await importLib()).importLayer({ input, layerPath, parents, format, expectedDiffId, signal: ctx.signal, onProgress: ctx.progress.report });
+      const r = await (await importLib()).importLayer({ input, layerPath, parents, format, expectedDiffId, blobDigest, signal: ctx.signal, onProgress: ctx.progress.report });
       ctx.progress.end({ bytesDone: r.compressedSize, bytesTotal: r.compressedSize, entriesDone: r.entries });
       return { input, ...r };
     },
