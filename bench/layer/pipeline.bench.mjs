@@ -1,15 +1,19 @@
 #!/usr/bin/env node
-// Import and export pipelines against GNU tar, in one run, on a generated layer, at 0.5 GB
-// (5,000 files) and 2 GB (20,000 files) by default:
+// Import and export pipelines against GNU tar, in one run, on generated layers. By default three
+// layers: 0.5 GB and 2 GB with the same 20,000 files (the issue's goal compares layer SIZE, so
+// size is the only thing that changes between them) and 0.5 GB with 5,000 files (so the cost
+// per file stays visible):
 //   tar.gz → legacy layer (wclayer import)        vs  tar -xzf of the same file (goal ≤ 1.0×)
 //   tar.gz → CIM layer (wclayer import --cim)     vs  tar -xzf                  (goal ≤ 0.5×)
 //   legacy / CIM layer → tar.gz (gzip 6)          vs  tar -czf of the extracted copy (gzip 6)
 // Each command runs in its own process under /usr/bin/time (wall, user+sys CPU, peak RSS);
-// rounds alternate between the tools and the best time is kept. Floors printed beside: gunzip
-// alone (Node's zlib, the same inflate the import runs; one gzip stream cannot be split) and
-// `gzip -dc`, since a single-stream import can be no faster than its inflate.
-//   node bench/layer/pipeline.bench.mjs [--size 512MB,2GB] [--files N] [--rounds R]
-// Needs a build. Peak RSS must stay under 300 MB and within 20% between the two sizes.
+// rounds alternate between the tools and the best time is kept (and the highest peak RSS).
+// Floors printed beside: gunzip alone (Node's zlib, the same inflate the import runs; one gzip
+// stream cannot be split) and `gzip -dc`, since a single-stream import can be no faster than
+// its inflate. At the end, one peak-RSS table: every operation at every layer, and the spread
+// between the layers that differ only in size (goal: under 300 MiB, within 20%).
+//   node bench/layer/pipeline.bench.mjs [--layers 512MB:20000,512MB:5000,2GB:20000] [--rounds R]
+// Needs a build.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -23,7 +27,12 @@ const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
 };
-const sizes = arg('size', process.env.WCLAYER_BENCH_SIZE ?? '512MB,2GB').split(',');
+const layers = arg('layers', process.env.WCLAYER_BENCH_LAYERS ?? '512MB:20000,512MB:5000,2GB:20000')
+  .split(',')
+  .map((spec) => {
+    const [sizeText, files] = spec.split(':');
+    return { sizeText, files: Number(files ?? 20000) };
+  });
 const rounds = Number(arg('rounds', '2'));
 
 const parseSize = (text) => {
@@ -45,10 +54,15 @@ function best(list) {
 
 const GUNZIP = `const z=require('zlib'),fs=require('fs');fs.createReadStream(process.argv[1],{highWaterMark:1<<20}).pipe(z.createGunzip({chunkSize:256*1024})).on('data',()=>{}).on('end',()=>{})`;
 
-const rssBySize = [];
-for (const sizeText of sizes) {
+const OPERATIONS = [
+  ['imp', 'tar.gz → legacy layer'],
+  ['cimImp', 'tar.gz → CIM layer'],
+  ['exp', 'legacy layer → tar.gz'],
+  ['cimExp', 'CIM layer → tar.gz'],
+];
+const rss = []; // per layer: { label, sizeBytes, files, imp, cimImp, exp, cimExp } in MiB
+for (const { sizeText, files } of layers) {
   const sizeBytes = parseSize(sizeText);
-  const files = Number(arg('files', String(Math.max(1000, Math.round((sizeBytes / (512 * 2 ** 20)) * 5000)))));
   const dir = mkdtempSync(join(tmpdir(), 'wclayer-bench-pipeline-'));
   try {
     const tarGz = join(dir, 'sample.tar.gz');
@@ -98,17 +112,30 @@ for (const sizeText of sizes) {
         `${name.padEnd(26)} ${a.seconds.toFixed(2).padStart(9)} ${a.cpu.toFixed(2).padStart(7)} ${a.rssMiB.toFixed(0).padStart(8)}   ${peer.padEnd(9)} ${b.seconds.toFixed(2).padStart(7)} ${b.cpu.toFixed(2).padStart(7)}   ${(a.seconds / b.seconds).toFixed(2)}×, ${(a.cpu / b.cpu).toFixed(2)}× ${goal ? `(goal ${goal})` : ''}`,
       );
     }
-    console.log(`ratio ${sizeText} tar.gz→legacy / tar -xzf: ${(best(ours.imp).seconds / best(gnu.imp).seconds).toFixed(2)}×; tar.gz→CIM / tar -xzf: ${(best(ours.cimImp).seconds / best(gnu.imp).seconds).toFixed(2)}×; gunzip floor: ${(best(floor.node).seconds / best(gnu.imp).seconds).toFixed(2)}×`);
+    console.log(`ratio ${sizeText}/${files} tar.gz→legacy / tar -xzf: ${(best(ours.imp).seconds / best(gnu.imp).seconds).toFixed(2)}×; tar.gz→CIM / tar -xzf: ${(best(ours.cimImp).seconds / best(gnu.imp).seconds).toFixed(2)}×; gunzip floor: ${(best(floor.node).seconds / best(gnu.imp).seconds).toFixed(2)}×`);
     console.log(`(best of ${rounds} alternating rounds; ratio = wclayer / peer; ${files} files, ${sizeText})`);
-    rssBySize.push({ sizeText, legacy: best(ours.imp).rssMiB, cim: best(ours.cimImp).rssMiB });
+    rss.push({ label: `${sizeText}/${files}`, sizeBytes, files, ...Object.fromEntries(OPERATIONS.map(([k]) => [k, best(ours[k]).rssMiB])) });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-if (rssBySize.length > 1) {
-  const [a, b] = [rssBySize[0], rssBySize[rssBySize.length - 1]];
-  for (const k of ['legacy', 'cim']) {
-    const growth = b[k] / a[k] - 1;
-    console.log(`peak RSS ${k} import: ${a[k].toFixed(0)} MiB at ${a.sizeText}, ${b[k].toFixed(0)} MiB at ${b.sizeText} (${(growth * 100).toFixed(0)}%; goal < 300 MiB and within 20%)`);
+
+// Peak RSS: every operation at every layer, then the spread between layers that differ only in size.
+const sameFiles = rss.filter((r) => rss.some((o) => o.files === r.files && o.sizeBytes !== r.sizeBytes));
+const pair = sameFiles.length ? sameFiles.filter((r) => r.files === sameFiles[0].files).sort((a, b) => a.sizeBytes - b.sizeBytes) : [];
+const [small, large] = pair.length ? [pair[0], pair[pair.length - 1]] : [];
+console.log(`\npeak RSS, MiB (load average ${loadavg()[0].toFixed(2)})`);
+console.log(`${'operation'.padEnd(24)}${rss.map((r) => r.label.padStart(13)).join('')}${small ? `   spread ${small.label} → ${large.label}` : ''}`);
+let ok = true;
+for (const [k, name] of OPERATIONS) {
+  const under = rss.every((r) => r[k] < 300);
+  let spread = '';
+  if (small) {
+    const growth = large[k] / small[k] - 1;
+    const within = Math.abs(growth) <= 0.2;
+    ok &&= within && under;
+    spread = `   ${(growth >= 0 ? '+' : '') + (growth * 100).toFixed(0)}% (${within ? 'within' : 'NOT within'} 20%${under ? '' : '; NOT under 300 MiB'})`;
   }
+  console.log(`${name.padEnd(24)}${rss.map((r) => r[k].toFixed(0).padStart(13)).join('')}${spread}`);
 }
+if (small) console.log(`peak RSS goal (under 300 MiB, within 20% from ${small.label} to ${large.label}): ${ok ? 'met' : 'NOT met'}`);

@@ -14,8 +14,8 @@
 import { WorkerHasher, InlineHasher, type Block, type BlockHasher } from './hasher.js';
 import type { AppendSink } from './io.js';
 import { alignedCopyStart, newBlock } from '../hash-worker.js';
-import { PAGE_SIZE, type ObjectIdEntry, type RegionOffset, type StreamRecord } from './layout.js';
-import { DIGEST_SIZE, type ObjectIndex } from './objectid.js';
+import { PAGE_SIZE, type RegionOffset, type StreamRecord } from './layout.js';
+import { DIGEST_SIZE, ObjectIdList, type ObjectIndex } from './objectid.js';
 
 const BLOCK_SIZE = 1 << 20;
 const MAX_BLOCKS = 24;
@@ -68,7 +68,7 @@ export interface DataRegionOptions {
 }
 
 export class DataRegion {
-  readonly ids: ObjectIdEntry[] = [];
+  readonly ids = new ObjectIdList();
   dataBytes = 0;
   dedupedBytes = 0;
   private readonly sink: AppendSink;
@@ -258,7 +258,7 @@ export class DataRegion {
 
   private record(rec: StreamRecord, size: number, digest: Uint8Array, offset: number): void {
     rec.dataOffset = { region: this.regionIndex, offset } satisfies RegionOffset;
-    this.ids.push({ length: size, digest, offset });
+    this.ids.push(size, digest, offset);
     this.objects.add(size, digest, rec.dataOffset);
     this.dataBytes += size;
   }

@@ -27,17 +27,51 @@ export function compareNames(a: string, b: string, upcase: Uint16Array): number 
   return (a.length - i) === (b.length - j) ? 0 : i === a.length ? -1 : 1;
 }
 
-/** A string that is equal for two names exactly when compareNames says they are equal. */
-export function nameKey(name: string, upcase: Uint16Array): string {
-  let out = '';
-  for (let i = 0; i < name.length; i++) {
-    const u = name.charCodeAt(i);
-    if (isHigh(u) && i + 1 < name.length && isLow(name.charCodeAt(i + 1))) {
-      out += name[i]! + name[i + 1]!;
-      i++;
-    } else out += String.fromCharCode(upcase[u]!);
+/** Tables whose ASCII half is JavaScript's toUpperCase (the default one is): names then take a fast path. */
+const asciiLikeJs = new WeakMap<Uint16Array, boolean>();
+
+function upcasesAsciiLikeJs(upcase: Uint16Array): boolean {
+  let same = asciiLikeJs.get(upcase);
+  if (same === undefined) {
+    same = true;
+    for (let u = 0; u < 0x80; u++) if (upcase[u] !== String.fromCharCode(u).toUpperCase().charCodeAt(0)) same = false;
+    asciiLikeJs.set(upcase, same);
   }
-  return out;
+  return same;
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * A string that is equal for two names exactly when compareNames says they are equal. It is a
+ * flat string (no rope of one-character pieces) and the name itself when already upper case,
+ * because writers keep one key per directory entry for the whole image.
+ */
+export function nameKey(name: string, upcase: Uint16Array): string {
+  let key: string;
+  if (ASCII.test(name) && upcasesAsciiLikeJs(upcase)) key = name.toUpperCase();
+  else {
+    const units = new Uint16Array(name.length);
+    for (let i = 0; i < name.length; i++) {
+      const u = name.charCodeAt(i);
+      if (isHigh(u) && i + 1 < name.length && isLow(name.charCodeAt(i + 1))) {
+        units[i] = u;
+        units[i + 1] = name.charCodeAt(i + 1);
+        i++;
+      } else units[i] = upcase[u]!;
+    }
+    key = Buffer.from(units.buffer, units.byteOffset, units.byteLength).toString('utf16le');
+  }
+  return key === name ? name : key;
+}
+
+/**
+ * A copy of `s` that holds no longer string alive: a path component cut from a whole path is a
+ * view of it, so keeping the component for an image's lifetime would keep every full path.
+ */
+export function ownCopy(s: string): string {
+  if (s.length < 13) return s; // V8 copies short substrings anyway
+  return ASCII.test(s) ? Buffer.from(s, 'latin1').toString('latin1') : Buffer.from(s, 'utf16le').toString('utf16le');
 }
 
 /** Why a name cannot be stored, or undefined if it can. */

@@ -36,15 +36,14 @@ import {
   view,
   type FileRecord,
   type FormatVersion,
-  type ObjectIdEntry,
   type RegionOffset,
   type RegionSet,
   type RegionTypeValue,
   type StreamRecord,
 } from './layout.js';
-import { compareNames, encodeLinkTable, invalidNameReason, nameKey } from './names.js';
+import { compareNames, encodeLinkTable, invalidNameReason, nameKey, ownCopy } from './names.js';
 import { DataRegion } from './data-region.js';
-import { ObjectIndex, objectDigest, sortObjectIds } from './objectid.js';
+import { ObjectIdList, ObjectIndex, objectDigest } from './objectid.js';
 import { CimImage, splitCimPath } from './reader.js';
 import { defaultUpcaseTable, encodeUpcaseTable } from './upcase.js';
 
@@ -95,7 +94,8 @@ interface Node {
   children?: Map<string, { name: string; node: Node }>;
   /** The link table must be (re)written at commit. */
   childrenDirty: boolean;
-  ads: Map<string, AdsEntry>;
+  /** Alternate streams by nameKey; made with the first one (most files have none). */
+  ads?: Map<string, AdsEntry>;
   adsDirty: boolean;
 }
 
@@ -115,7 +115,7 @@ interface OwnRegion {
   type: RegionTypeValue;
   index: number;
   sink: AppendSink;
-  ids: ObjectIdEntry[];
+  ids: ObjectIdList;
 }
 
 function emptyRecord(): FileRecord {
@@ -193,7 +193,7 @@ export class CimWriter {
   }
 
   private newNode(dir: boolean): Node {
-    const n: Node = { id: this.nodes.length, dir, rec: emptyRecord(), childrenDirty: false, ads: new Map(), adsDirty: false };
+    const n: Node = { id: this.nodes.length, dir, rec: emptyRecord(), childrenDirty: false, adsDirty: false };
     if (dir) {
       n.children = new Map();
       n.rec.defaultStream = { dataOffset: NULL_OFFSET, size: 0, type: StreamType.LinkTable, sparse: false };
@@ -243,8 +243,8 @@ export class CimWriter {
         if (have) return have;
         const rec = { ...(await p.record(id)) };
         const dir = rec.defaultStream.type === StreamType.LinkTable;
-        const n: Node = { id, dir, rec, childrenDirty: false, ads: new Map(), adsDirty: false };
-        for (const s of await p.streams(id)) n.ads.set(nameKey(s.name, this.upcase), { name: s.name, stream: s.stream });
+        const n: Node = { id, dir, rec, childrenDirty: false, adsDirty: false };
+        for (const s of await p.streams(id)) (n.ads ??= new Map()).set(nameKey(s.name, this.upcase), { name: s.name, stream: s.stream });
         this.nodes[id] = n;
         if (dir) {
           n.children = new Map();
@@ -274,7 +274,7 @@ export class CimWriter {
     for (const [i, type] of types.entries()) {
       const sink = await this.out.createAppendFile(regionFileName(this.regionSetId, i));
       await sink.append(encodeRegionHeader(this.version, type));
-      this.regions.push({ type, index: this.ownBase + i, sink, ids: [] });
+      this.regions.push({ type, index: this.ownBase + i, sink, ids: new ObjectIdList() });
     }
     this.dataRegion = new DataRegion({ sink: this.data.sink, index: this.data.index, objects: this.index.data, hashOnWorker: this.hashOnWorker });
   }
@@ -306,7 +306,7 @@ export class CimWriter {
     await this.pad(r, 8);
     const at = { region: r.index, offset: r.sink.length };
     await r.sink.append(bytes);
-    r.ids.push({ length: bytes.length, digest, offset: at.offset });
+    r.ids.push(bytes.length, digest, at.offset);
     idx.add(bytes.length, digest, at);
     return at;
   }
@@ -380,7 +380,7 @@ export class CimWriter {
     let node: Node;
     if (!parent) node = this.root;
     else {
-      const name = parts[parts.length - 1]!;
+      const name = ownCopy(parts[parts.length - 1]!);
       const key = nameKey(name, this.upcase);
       const existing = parent.children!.get(key);
       if (existing && existing.node.dir && dir) {
@@ -406,10 +406,11 @@ export class CimWriter {
   private async metadataOf(info: FileInfo, path: string): Promise<Partial<FileRecord>> {
     const r: Partial<FileRecord> = {
       flags: flagsFromAttributes(info.attributes),
-      creationTime: info.creationTime,
+      // Equal times share one bigint: the record lives until commit.
+      creationTime: info.creationTime === info.lastWriteTime ? info.lastWriteTime : info.creationTime,
       lastWriteTime: info.lastWriteTime,
-      changeTime: info.changeTime,
-      lastAccessTime: info.lastAccessTime,
+      changeTime: info.changeTime === info.lastWriteTime ? info.lastWriteTime : info.changeTime,
+      lastAccessTime: info.lastAccessTime === info.lastWriteTime ? info.lastWriteTime : info.lastAccessTime,
       eaOffset: NULL_OFFSET,
       eaLength: 0,
       reparseOffset: NULL_OFFSET,
@@ -447,7 +448,7 @@ export class CimWriter {
     if (why) throw invalidArgument(`bad stream name '${name}' for ${path}: ${why}`, { path });
     if (!Number.isSafeInteger(size) || size < 0 || size > MAX_48) throw invalidArgument(`stream size ${size} must be 0..2^48-1`, { path });
     const node = this.find(path);
-    node.ads.set(nameKey(bare, this.upcase), { name: bare, stream: { dataOffset: NULL_OFFSET, size, type: StreamType.Data, sparse: false } });
+    (node.ads ??= new Map()).set(nameKey(bare, this.upcase), { name: bare, stream: { dataOffset: NULL_OFFSET, size, type: StreamType.Data, sparse: false } });
     node.adsDirty = true;
     if (size > 0) this.beginStream(node, bare, size);
   }
@@ -510,7 +511,7 @@ export class CimWriter {
       await this.dataRegion.end();
     }
     if (s.adsName === undefined) s.node.rec.defaultStream = rec;
-    else s.node.ads.get(nameKey(s.adsName, this.upcase))!.stream = rec;
+    else s.node.ads!.get(nameKey(s.adsName, this.upcase))!.stream = rec;
   }
 
   /** Makes `path` another name of the file at `target` (CimCreateHardLink); directories are refused. */
@@ -522,7 +523,7 @@ export class CimWriter {
     const parts = this.parts(path);
     if (parts.length === 0) throw invalidArgument('cannot replace the root with a link', { path });
     const parent = this.parentOf(path, parts);
-    const name = parts[parts.length - 1]!;
+    const name = ownCopy(parts[parts.length - 1]!);
     const key = nameKey(name, this.upcase);
     const existing = parent.children!.get(key);
     if (existing?.node.dir) throw new WcError('FailedPrecondition', `${path} is a directory; a link cannot replace it`, { path });
@@ -542,7 +543,7 @@ export class CimWriter {
       const node = this.find(path.slice(0, colon));
       const name = path.slice(colon + 1).replace(/:\$DATA$/i, '');
       const key = nameKey(name, this.upcase);
-      if (!node.ads.delete(key)) throw new WcError('NotFound', `${path}: no such stream`, { path });
+      if (!node.ads?.delete(key)) throw new WcError('NotFound', `${path}: no such stream`, { path });
       node.adsDirty = true;
       return;
     }
@@ -577,7 +578,7 @@ export class CimWriter {
       await this.dataRegion.finish();
       this.dataBytes += this.dataRegion.dataBytes;
       this.dedupedBytes += this.dataRegion.dedupedBytes;
-      for (const e of this.dataRegion.ids) this.data.ids.push(e);
+      this.data.ids.pushAll(this.dataRegion.ids);
       const upcaseAt = await this.putMeta(encodeUpcaseTable(this.upcase));
       // Post-order: a directory's table needs no child's, but deepest-first mirrors real images.
       const reachable = new Set<number>();
@@ -619,7 +620,7 @@ export class CimWriter {
         await r.sink.finish();
         files.push(regionFileName(this.regionSetId, i));
         const name = objectIdFileName(this.regionSetId, i);
-        await this.out.writeFile(name, encodeObjectIdFile(this.version, i, r.type, sortObjectIds(r.ids)));
+        await this.out.writeFile(name, encodeObjectIdFile(this.version, i, r.type, r.ids.sorted()));
         files.push(name);
       }
       const header = encodeFilesystemHeader({ version: this.version, regions: { id: this.regionSetId, count: this.regions.length }, filesystemOffset: fsAt, parents: this.parents });
@@ -657,7 +658,7 @@ export class CimWriter {
    * the other framing (H1) is a Go reader path that was demonstrably never exercised.
    */
   private async writeStreamTable(n: Node): Promise<RegionOffset> {
-    if (n.ads.size === 0) return NULL_OFFSET;
+    if (!n.ads?.size) return NULL_OFFSET;
     const entries = [...n.ads.values()].sort((a, b) => compareNames(a.name, b.name, this.upcase));
     const table = encodeLinkTable(
       entries.map((e) => {

@@ -48,9 +48,9 @@ interface Known {
   /** Where it is on disk, relative to the layer folder. */
   at: string;
   kind: 'd' | 'f' | 'l';
-  /** Its metadata record and those of its alternate streams. */
+  /** Its metadata record and those of its alternate streams (made with the first: most files have none). */
   index: number;
-  streams: number[];
+  streams?: number[];
   attributes: number;
   /** Added by an entry of this layer (not cloned). */
   own: boolean;
@@ -202,14 +202,14 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
       const record: DirRecord = { k: 'd', p: path, ...(at !== path ? { at } : {}), ...infoFields(info) };
       const index = await this.log.append(record);
       this.dirTimes.push({ at, times: diskTimes(info) });
-      const known: Known = { path, at, kind: 'd', index, streams: [], attributes: info.attributes, own: true };
+      const known: Known = { path, at, kind: 'd', index, attributes: info.attributes, own: true };
       this.known.set(lower(path), known);
       this.last = { known, streamNames: new Set(), reused: false };
       return;
     }
     const fd = openNew(this.disk(at), path);
     const record: FileRecord = { k: 'f', p: path, s: 0, ...(at !== path ? { at } : {}), ...infoFields(info) };
-    const known: Known = { path, at, kind: 'f', index: -1, streams: [], attributes: info.attributes, own: true };
+    const known: Known = { path, at, kind: 'f', index: -1, attributes: info.attributes, own: true };
     this.known.set(lower(path), known);
     this.cur = { path, fd, expected: size, written: 0, record, known, times: diskTimes(info) };
     this.last = { known, streamNames: new Set(), reused: false };
@@ -229,7 +229,8 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
     if (folder.attributes & FILE_ATTRIBUTE.REPARSE_POINT) {
       throw invalidArgument(`cannot add ${path}: its folder ${folder.path} is a reparse point`, { entry: path });
     }
-    return `${folder.at}/${path.slice(parent.length + 1)}`;
+    const at = `${folder.at}/${path.slice(parent.length + 1)}`;
+    return at === path ? path : at; // the writer keeps it per entry: not a second copy of the path
   }
 
   private checkReserved(path: string): void {
@@ -264,7 +265,7 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
     cur.record.s = cur.written;
     const index = await this.log.append(cur.record);
     if (cur.stream === undefined) cur.known.index = index;
-    else cur.known.streams.push(index);
+    else (cur.known.streams ??= []).push(index);
   }
 
   // ---- alternate streams ----
@@ -338,7 +339,7 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
       throw diskError(e, path);
     });
     const index = await this.log.append({ k: 'l', p: path, to: target, ...(at !== path ? { at } : {}) });
-    this.known.set(lower(path), { path, at, kind: 'l', index, streams: [], attributes: 0, own: true });
+    this.known.set(lower(path), { path, at, kind: 'l', index, attributes: 0, own: true });
   }
 
   // ---- tombstones ----
@@ -366,7 +367,7 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
   private async removeTree(k: Known): Promise<void> {
     const forget = (key: string, v: Known): void => {
       if (v.index >= 0) this.log.drop(v.index);
-      for (const s of v.streams) this.log.drop(s);
+      for (const s of v.streams ?? []) this.log.drop(s);
       this.known.delete(key);
     };
     forget(lower(k.path), k);
@@ -427,7 +428,7 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
         ? { k: 'd', p: UVM, a: parentUvm.a, t: parentUvm.t, ...(parentUvm.sd ? { sd: parentUvm.sd } : {}), ...(parentUvm.ea ? { ea: parentUvm.ea } : {}), ...(parentUvm.rp ? { rp: parentUvm.rp } : {}) }
         : { k: 'd', p: UVM, ...infoFields({ attributes: FILE_ATTRIBUTE.DIRECTORY, creationTime: 0n, lastAccessTime: 0n, lastWriteTime: 0n, changeTime: 0n }) };
     const uvmIndex = await this.log.append(uvmRecord);
-    this.known.set(lower(UVM), { path: UVM, at: UVM, kind: 'd', index: uvmIndex, streams: [], attributes: uvmRecord.a, own: true });
+    this.known.set(lower(UVM), { path: UVM, at: UVM, kind: 'd', index: uvmIndex, attributes: uvmRecord.a, own: true });
 
     try {
       await this.cloneRecords(parent, meta.records, outside);
@@ -487,7 +488,7 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
         await mkdir(this.disk(UVM));
         this.hasUtilityVM = true;
         const index = await this.log.append({ k: 'd', p: UVM, ...infoFields(info ?? e.info) });
-        this.known.set(lower(UVM), { path: UVM, at: UVM, kind: 'd', index, streams: [], attributes: (info ?? e.info).attributes, own: true });
+        this.known.set(lower(UVM), { path: UVM, at: UVM, kind: 'd', index, attributes: (info ?? e.info).attributes, own: true });
         continue;
       }
       if (!this.hasUtilityVM || !isUvmPath(e.path)) throw new WcError('Internal', `parent utility VM entry ${e.path} out of order`, { entry: e.path });
@@ -506,7 +507,7 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
 
   private async cloned(r: MetaRecord, at: string, kind: 'd' | 'f' | 'l'): Promise<Known> {
     const index = await this.log.append(r);
-    const k: Known = { path: r.p, at, kind, index, streams: [], attributes: r.k === 'd' || r.k === 'f' ? r.a : 0, own: false };
+    const k: Known = { path: r.p, at, kind, index, attributes: r.k === 'd' || r.k === 'f' ? r.a : 0, own: false };
     this.known.set(lower(r.p), k);
     return k;
   }
@@ -520,7 +521,7 @@ export class LegacyLayerWriter extends GuardedLayerWriter {
     const f = String(this.streamCount++);
     await linkOrCopy(join(parent, META_DIR, STREAMS_DIR, s.f), join(this.stagingPath, META_DIR, STREAMS_DIR, f));
     const index = await this.log.append({ ...s, p: owner.path, f });
-    owner.streams.push(index);
+    (owner.streams ??= []).push(index);
   }
 
   /** Cloned utility VM files still as the parent has them, that hcsshim's cloneTree hard-links. */
