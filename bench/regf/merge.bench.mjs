@@ -37,7 +37,9 @@ function timed(cmd, args) {
 
 /**
  * A generated base hive of about `mib` MiB, written straight through the builder (no tree in
- * memory): ControlSet001\Services\svcN keys with a few values each, as a SYSTEM hive has.
+ * memory): ControlSet001\Services\groupK\svcN keys with a few values each, 1,000 services per
+ * group, so no key has more subkeys than the widest keys of real hives (~10,000; the merge
+ * holds one key's subkey list per open level).
  */
 function generateBase(path, mib) {
   const fd = openSync(path, 'wx');
@@ -45,13 +47,18 @@ function generateBase(path, mib) {
   const table = new DescriptorTable();
   const perKey = 700; // bytes of cells per service key, roughly
   const services = Math.round((mib * 1024 * 1024) / perKey);
-  for (let i = 0; i < services + 3; i++) table.add(DEFAULT_KEY_SECURITY);
+  const groups = Math.ceil(services / 1000);
+  for (let i = 0; i < services + groups + 4; i++) table.add(DEFAULT_KEY_SECURITY);
   const b = new HiveBuilder(sink, table, { timestamp: 132223104001234567n });
   const sd = DEFAULT_KEY_SECURITY;
   b.openKey({ name: 'ROOT', securityDescriptor: sd }, [], '');
   b.openKey({ name: 'ControlSet001', securityDescriptor: sd }, [], 'ControlSet001');
   b.openKey({ name: 'Services', securityDescriptor: sd }, [], 'ControlSet001\\Services');
   for (let i = 0; i < services; i++) {
+    if (i % 1000 === 0) {
+      if (i > 0) b.closeKey();
+      b.openKey({ name: `group${i / 1000}`, securityDescriptor: sd }, [], `ControlSet001\\Services\\group${i / 1000}`);
+    }
     const name = `svc${i}`;
     b.openKey({ name, securityDescriptor: sd }, [
       { name: 'Start', data: i % 5 },
@@ -59,9 +66,10 @@ function generateBase(path, mib) {
       { name: 'ImagePath', type: 'REG_EXPAND_SZ', data: `%SystemRoot%\\System32\\drivers\\${name}.sys` },
       { name: 'DisplayName', data: `Service number ${i} of a generated SYSTEM hive` },
       { name: 'Description', data: `A generated service key used to measure hive merging, number ${i}.` },
-    ], `ControlSet001\\Services\\${name}`);
+    ], `ControlSet001\\Services\\group${Math.floor(i / 1000)}\\${name}`);
     b.closeKey();
   }
+  if (services > 0) b.closeKey();
   b.closeKey();
   b.closeKey();
   b.closeKey();
