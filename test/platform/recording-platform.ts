@@ -7,6 +7,7 @@ import { cpSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from
 import { BACKUP_STREAM_ID, decodeBackupStreamBuffer } from '../../src/formats/backup/index.js';
 import type { BackupFile, CimMount, FileBasicInfo, OfflineHive, Platform } from '../../src/platform/index.js';
 import { errorFromWin32 } from '../../src/platform/win32/errors.js';
+import { WINDOWS_OPERATIONS } from '../../src/platform/types.js';
 
 export interface RecordedCall {
   /** The Platform method, or for a BackupFile: setBasicInfo, getBasicInfo, backupRead, backupReadChunk, createBackupWriter, backupWrite, closeWriter, close. */
@@ -16,10 +17,9 @@ export interface RecordedCall {
   args: unknown[];
 }
 
-/** The Win32 function each recorded op stands for (what the error names). */
+/** The Win32 function each recorded op stands for (what the error names): the Platform's own table, plus a BackupFile's calls. */
 const WIN32_NAME: Record<string, string> = {
-  enableProcessPrivileges: 'AdjustTokenPrivileges',
-  openForBackup: 'CreateFileW',
+  ...WINDOWS_OPERATIONS,
   setBasicInfo: 'SetFileInformationByHandle',
   getBasicInfo: 'GetFileInformationByHandleEx',
   backupRead: 'BackupRead',
@@ -27,27 +27,6 @@ const WIN32_NAME: Record<string, string> = {
   backupWrite: 'BackupWrite',
   closeWriter: 'BackupWrite',
   close: 'CloseHandle',
-  importLayer: 'ImportLayer',
-  exportLayer: 'ExportLayer',
-  activateLayer: 'ActivateLayer',
-  deactivateLayer: 'DeactivateLayer',
-  prepareLayer: 'PrepareLayer',
-  unprepareLayer: 'UnprepareLayer',
-  destroyLayer: 'DestroyLayer',
-  createSandboxLayer: 'CreateSandboxLayer',
-  expandSandboxSize: 'ExpandSandboxSize',
-  processBaseImage: 'ProcessBaseImage',
-  processUtilityImage: 'ProcessUtilityImage',
-  layerExists: 'LayerExists',
-  getLayerMountPath: 'GetLayerMountPath',
-  nameToGuid: 'NameToGuid',
-  setVolumeMountPoint: 'SetVolumeMountPointW',
-  deleteVolumeMountPoint: 'DeleteVolumeMountPointW',
-  cimMountImage: 'CimMountImage',
-  cimDismountImage: 'CimDismountImage',
-  createHive: 'ORCreateHive',
-  openHive: 'OROpenHive',
-  mergeHives: 'ORMergeHives',
 };
 
 export interface RecordingOptions {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { Hive, type RegKey } from '../../src/formats/regf/reader.js';
-import { exportJson, exportReg, isoFromUnixMs, u64Decimal } from '../../src/formats/regf/export.js';
+import { exportHeader, exportJson, exportReg, isoFromUnixMs, u64Decimal } from '../../src/formats/regf/export.js';
 import { keyJson, valueJson, filetimeToIso } from '../../src/formats/regf/query.js';
 import { decodeString, encodeString, REG_BINARY, REG_DWORD, REG_SZ } from '../../src/formats/regf/values.js';
 import { openFileReadAt } from '../../src/hive/file-readat.js';
@@ -40,17 +40,7 @@ function assertSameText(actual: string, expected: string): void {
 
 /** The JSON export by its definition: one JSON.stringify per key object. */
 function referenceJson(hive: Hive, from?: RegKey): string {
-  const h = hive.header;
-  const header = {
-    majorVersion: h.majorVersion,
-    minorVersion: h.minorVersion,
-    primarySequence: h.primarySequence,
-    secondarySequence: h.secondarySequence,
-    flags: h.flags,
-    layered: hive.layered,
-    wasDirty: hive.wasDirty,
-    logsReplayed: hive.replay?.entriesApplied ?? 0,
-  };
+  const header = exportHeader(hive);
   const keys: string[] = [];
   for (const { key } of hive.walk(from)) {
     keys.push(JSON.stringify({ ...keyJson(hive, key), values: hive.values(key).map((v) => valueJson(hive, v, true)) }));

@@ -280,10 +280,10 @@ export function* exportJsonBytes(hive: Hive, from?: RegKey, options: TaskOptions
   }
 }
 
-/** exportJsonBytes' text written into `out` and `spare` taking turns. */
-function* writeJson(hive: Hive, from: RegKey | undefined, options: TaskOptions, out: JsonOut, spare: JsonOut): Generator<Uint8Array> {
+/** The JSON export's "header" object. */
+export function exportHeader(hive: Hive): Record<string, number | boolean> {
   const h = hive.header;
-  const header = {
+  return {
     majorVersion: h.majorVersion,
     minorVersion: h.minorVersion,
     primarySequence: h.primarySequence,
@@ -293,7 +293,11 @@ function* writeJson(hive: Hive, from: RegKey | undefined, options: TaskOptions, 
     wasDirty: hive.wasDirty,
     logsReplayed: hive.replay?.entriesApplied ?? 0,
   };
-  out.ascii(`{"format":"wclayer-hive-export","version":1,"header":${JSON.stringify(header)},"keys":[`);
+}
+
+/** exportJsonBytes' text written into `out` and `spare` taking turns. */
+function* writeJson(hive: Hive, from: RegKey | undefined, options: TaskOptions, out: JsonOut, spare: JsonOut): Generator<Uint8Array> {
+  out.ascii(`{"format":"wclayer-hive-export","version":1,"header":${JSON.stringify(exportHeader(hive))},"keys":[`);
   let n = 0;
   const path = new KeyPaths();
   // The loop stays small and the work per key is a plain function: the JIT optimizes that once,
