@@ -200,6 +200,10 @@ function Invoke-WcRpcExchange {
     $mailbox = New-Object System.Collections.Queue
     $transport = [type]$script:WcTransportTypeName
     $mailboxes[[string]$id] = $mailbox
+    # What was taken from the backend and is not handled yet: when the pipeline stops part way
+    # (a stop lands inside ConvertFrom-Json or while items go down the pipeline), the finally
+    # block hands it to its owner instead of losing it.
+    $inHand = $null
     try {
         try { $client.Send($request) }
         catch {
@@ -216,10 +220,12 @@ function Invoke-WcRpcExchange {
             if ($mailbox.Count -gt 0) {
                 # A parsed message, or raw text an inner request's cancel left (see finally).
                 $message = $mailbox.Dequeue()
+                $inHand = $message
                 if ($message -is [string]) { $frame = $message; $message = $null }
             }
             else {
                 $frame = $client.TryTake(100)
+                $inHand = $frame
                 Write-WcBackendStderr -Client $client
             }
             if ($null -eq $message -and $null -eq $frame) {
@@ -244,9 +250,11 @@ function Invoke-WcRpcExchange {
                     throw (New-WcErrorRecord -Code ProtocolError -Message "The WcLayer backend sent a frame that is not JSON: $($_.Exception.Message)" -TargetObject $Method)
                 }
                 # For another open request (an outer one of this pipeline): keep it for that one.
+                $inHand = $message
                 $owner = Get-WcMessageOwner -Message $message
                 if ($null -ne $owner -and $owner -ne [string]$id -and $mailboxes.ContainsKey($owner)) {
                     $mailboxes[$owner].Enqueue($message)
+                    $inHand = $null
                     continue
                 }
             }
@@ -273,16 +281,19 @@ function Invoke-WcRpcExchange {
                 else {
                     Write-Debug "WcLayer: ignored notification $($message.method)"
                 }
+                $inHand = $null
                 continue
             }
 
             if ($null -eq $message.PSObject.Properties['id'] -or [string]$message.id -ne [string]$id) {
                 # A late answer to an earlier, abandoned request.
+                $inHand = $null
                 Write-Debug "WcLayer: ignored response to request $($message.id)"
                 continue
             }
 
             $pending = $false
+            $inHand = $null
             if ($null -ne $message.PSObject.Properties['error'] -and $null -ne $message.error) {
                 throw (ConvertTo-WcErrorRecord -RpcError $message.error -Method $Method)
             }
@@ -290,6 +301,16 @@ function Invoke-WcRpcExchange {
         }
     }
     finally {
+        if ($null -ne $inHand) {
+            # Method calls only (see below). An answer for an outer request goes to its mailbox;
+            # this request's own answer to its mailbox, where the check below finds it.
+            $owner = $null
+            $got = 0L
+            if ($inHand -is [string]) { if ($transport::TryGetResponseId($inHand, [ref]$got)) { $owner = [string]$got } }
+            elseif ($null -eq $inHand.PSObject.Properties['method'] -and $null -ne $inHand.PSObject.Properties['id']) { $owner = [string]$inHand.id }
+            if ($owner -eq [string]$id) { $mailbox.Enqueue($inHand) }
+            elseif ($null -ne $owner -and $mailboxes.ContainsKey($owner)) { $mailboxes[$owner].Enqueue($inHand) }
+        }
         $mailboxes.Remove([string]$id)
         if ($pending) {
             # Ctrl+C or a timeout. Method calls only: while the pipeline stops, PowerShell may
