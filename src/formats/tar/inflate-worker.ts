@@ -1,13 +1,14 @@
 // gzip file → tar bytes on a worker thread, so the caller's thread only parses and writes.
 //
-//   file ──read──▶ zlib (libuv pool) ──▶ worker: sha256 (diffID), copy ──▶ ring of shared slots ──▶ caller
+//   file ──pread──▶ worker: inflate straight into a ring of shared slots, sha256 (diffID) ──▶ caller
 //
-// The worker reads the caller's open file descriptor by position, inflates with a read-ahead
-// of INFLATE_AHEAD bytes (zlib keeps working while the caller is busy), hashes the tar (and the
-// input when asked) and copies it into a ring of SLOTS shared slots; the caller gets each slot
-// as a Buffer view and hands it back when it pulls the next one. Memory stays bounded: the ring
-// plus zlib's read-ahead. The worker's own short-lived buffers are collected in its small heap
-// instead of the caller's, where long-held zlib chunks cost full garbage collections.
+// The worker reads the caller's open file descriptor by position and inflates synchronously
+// through the zlib handle into the slot being filled: no output chunk is allocated or copied,
+// and the diffID is hashed while the bytes are still in this core's cache. The caller gets each
+// slot as a Buffer view and hands it back when it pulls the next one. Memory stays bounded: the
+// ring and one input buffer. Node's public zlib API has no synchronous streaming call, so the
+// handle (what zlib's own *Sync functions drive) is used when it has the expected shape, and
+// the stream API otherwise (slower: a pool thread per chunk, a fresh buffer and a copy each).
 
 import { Worker } from 'node:worker_threads';
 import { corrupt, fromNodeError } from '../../errors.js';
@@ -16,12 +17,18 @@ import type { StreamDigest } from '../shared-digest.js';
 
 const SLOT_SIZE = 1 << 20;
 const SLOTS = 4;
+const READ_SIZE = 1 << 20;
 const INFLATE_AHEAD = 2 << 20;
+
+/** How the worker drives zlib: through the handle when it can (the default), or the stream API. */
+export type InflateEngine = 'handle' | 'stream';
 
 /** A gzip file read through inflateOnWorker(): an open descriptor the caller keeps and closes. */
 export interface GzipFileInput {
   readonly gzipFd: number;
   readonly size: number;
+  /** Tests force 'stream' to cover the fallback. */
+  readonly engine?: InflateEngine;
 }
 
 export function isGzipFileInput(x: unknown): x is GzipFileInput {
@@ -43,23 +50,27 @@ const LEN = 4;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { createReadStream } = require('node:fs');
-const { createGunzip } = require('node:zlib');
+const { createReadStream, readSync } = require('node:fs');
+const zlib = require('node:zlib');
 const { createHash } = require('node:crypto');
-const { fd, ring, ctlBuffer, inBuffer, slotSize, slots, ahead, inputDigest } = workerData;
+const { fd, ring, ctlBuffer, inBuffer, slotSize, slots, readSize, ahead, inputDigest, engine } = workerData;
 const bytes = new Uint8Array(ring);
 const ctl = new Int32Array(ctlBuffer);
 const slotIn = new Float64Array(inBuffer);
+const tarHash = createHash('sha256');
+const inHash = inputDigest ? createHash('sha256') : undefined;
+let inBytes = 0;
+let tarBytes = 0;
 let produced = 0;
 function take() {
-  // Blocks this thread while the ring is full; zlib keeps inflating into its read-ahead.
+  // Blocks this thread while the ring is full.
   for (;;) {
     const consumed = Atomics.load(ctl, ${CONSUMED});
     if (produced - consumed < slots) return produced % slots;
     Atomics.wait(ctl, ${CONSUMED}, consumed, 50);
   }
 }
-function publish(slot, length, inBytes) {
+function publish(slot, length) {
   ctl[${LEN} + slot] = length;
   slotIn[slot] = inBytes;
   Atomics.store(ctl, ${PRODUCED}, ++produced);
@@ -70,17 +81,71 @@ function finish(message) {
   Atomics.store(ctl, ${DONE}, 1);
   Atomics.notify(ctl, ${PRODUCED});
 }
-async function run() {
-  const tarHash = createHash('sha256');
-  const inHash = inputDigest ? createHash('sha256') : undefined;
-  let inBytes = 0;
-  let tarBytes = 0;
-  const input = createReadStream(null, { fd, start: 0, autoClose: false, highWaterMark: 1 << 20 });
+function ended() {
+  return { end: true, tar: tarHash.digest('hex'), input: inHash ? inHash.digest('hex') : undefined, inBytes, tarBytes };
+}
+
+// The zlib handle inflates into the slot in place. writeSync reports a zlib error by calling
+// handle.onerror(message, errno, code) before it returns (taken over here, so the stream does
+// not close the handle under us); _writeState holds [availOut, availIn] after each call.
+function handleOf(z) {
+  const h = z._handle;
+  return h && typeof h.writeSync === 'function' && typeof h.onerror === 'function' && z._writeState instanceof Uint32Array ? h : undefined;
+}
+function inflateInPlace(z, handle) {
+  const state = z._writeState;
+  let failure;
+  handle.onerror = (message, errno, code) => {
+    failure = failure || Object.assign(new Error(String(message)), { errno, code });
+  };
+  const input = Buffer.allocUnsafe(readSize);
+  let inOff = 0;
+  let inLen = 0;
+  let eof = false;
+  let slot = take();
+  let pos = 0;
+  for (;;) {
+    if (inLen === 0 && !eof) {
+      const n = readSync(fd, input, 0, readSize, inBytes);
+      if (n === 0) eof = true;
+      else {
+        if (inHash) inHash.update(input.subarray(0, n));
+        inBytes += n;
+        inOff = 0;
+        inLen = n;
+      }
+    }
+    const at = slot * slotSize + pos;
+    const room = slotSize - pos;
+    handle.writeSync(eof ? zlib.constants.Z_FINISH : zlib.constants.Z_NO_FLUSH, input, inOff, inLen, bytes, at, room);
+    if (failure) throw failure;
+    const availOut = state[0];
+    const availIn = state[1];
+    const got = room - availOut;
+    if (got > 0) {
+      tarHash.update(bytes.subarray(at, at + got));
+      pos += got;
+      tarBytes += got;
+    }
+    inOff += inLen - availIn;
+    inLen = availIn;
+    if (pos === slotSize) {
+      publish(slot, pos);
+      slot = take();
+      pos = 0;
+    }
+    // Room left over means zlib wants more input; with input left too, the gzip stream ended
+    // (what follows it is ignored, as the stream API does); at the end of the file, it is done.
+    if (availOut > 0 && (eof || inLen > 0)) break;
+  }
+  if (pos > 0) publish(slot, pos);
+}
+async function inflateStreamed(z) {
+  const input = createReadStream(null, { fd, start: 0, autoClose: false, highWaterMark: readSize });
   input.on('data', (c) => {
     inBytes += c.length;
     if (inHash) inHash.update(c);
   });
-  const z = createGunzip({ chunkSize: 256 * 1024, readableHighWaterMark: ahead });
   input.on('error', (e) => z.destroy(e));
   input.pipe(z);
   let slot = -1;
@@ -99,15 +164,32 @@ async function run() {
       pos += n;
       done += n;
       if (pos === slotSize) {
-        publish(slot, pos, inBytes);
+        publish(slot, pos);
         slot = -1;
       }
     }
   }
-  if (slot >= 0 && pos > 0) publish(slot, pos, inBytes);
-  finish({ end: true, tar: tarHash.digest('hex'), input: inHash ? inHash.digest('hex') : undefined, inBytes, tarBytes });
+  if (slot >= 0 && pos > 0) publish(slot, pos);
 }
-run().catch((e) => finish({ error: { message: String((e && e.message) || e), code: e && e.code } }));
+async function run() {
+  if (engine !== 'stream') {
+    const z = zlib.createGunzip();
+    const handle = handleOf(z);
+    if (handle) {
+      try {
+        return inflateInPlace(z, handle);
+      } finally {
+        z.close();
+      }
+    }
+    z.close();
+  }
+  return inflateStreamed(zlib.createGunzip({ chunkSize: 256 * 1024, readableHighWaterMark: ahead }));
+}
+run().then(
+  () => finish(ended()),
+  (e) => finish({ error: { message: String((e && e.message) || e), code: e && e.code } }),
+);
 `;
 
 interface EndMessage {
@@ -181,7 +263,7 @@ export function inflateOnWorker(input: GzipFileInput, onInput?: (bytes: number) 
     };
     const w = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { fd: input.gzipFd, ring, ctlBuffer, inBuffer, slotSize: SLOT_SIZE, slots: SLOTS, ahead: INFLATE_AHEAD, inputDigest },
+      workerData: { fd: input.gzipFd, ring, ctlBuffer, inBuffer, slotSize: SLOT_SIZE, slots: SLOTS, readSize: READ_SIZE, ahead: INFLATE_AHEAD, inputDigest, engine: input.engine ?? 'handle' },
     });
     worker = w;
     w.on('message', deliver);
