@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { WcError, fromNodeError } from '../errors.js';
-import type { AppendSink, CimFileResolver, CimOutput, RandomAccessSource } from '../formats/cim/io.js';
+import type { AppendFileOptions, AppendSink, CimFileResolver, CimOutput, RandomAccessSource } from '../formats/cim/io.js';
+import { directAppendSink, openDirect } from './direct-sink.js';
 
 export class FsSource implements RandomAccessSource {
   private constructor(
@@ -192,11 +193,19 @@ export class FsImageOutput extends FsDirectory implements CimOutput {
     return join(this.dir, this.prefix + name);
   }
 
-  async createAppendFile(name: string): Promise<AppendSink> {
+  async createAppendFile(name: string, options?: AppendFileOptions): Promise<AppendSink> {
     this.staged.push(name);
     try {
-      const fh = await fs.open(this.tmp(name), 'wx');
+      // read too: a direct sink cut back into written pages reads the last one back
+      const fh = await fs.open(this.tmp(name), options?.bulk ? 'wx+' : 'wx');
       this.handles.push(fh);
+      const direct = options?.bulk ? await openDirect(this.tmp(name)) : undefined;
+      if (direct) {
+        this.handles.push(direct);
+        const sink = await directAppendSink(direct, fh);
+        if (sink) return sink;
+        await direct.close();
+      }
       return new FsAppendSink(fh);
     } catch (e) {
       throw fromNodeError(e, join(this.dir, name));

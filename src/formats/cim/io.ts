@@ -31,9 +31,14 @@ export interface AppendSink {
   finish(): Promise<void>;
 }
 
+export interface AppendFileOptions {
+  /** Nearly all of the image's bytes, written once and not read back soon (the data region). */
+  bulk?: boolean;
+}
+
 /** Where a writer puts a new image's files; nothing is visible under its final name before commit. */
 export interface CimOutput extends CimFileResolver {
-  createAppendFile(name: string): Promise<AppendSink>;
+  createAppendFile(name: string, options?: AppendFileOptions): Promise<AppendSink>;
   writeFile(name: string, bytes: Uint8Array): Promise<void>;
   /** Makes every created file visible under its name; `lastName` (the .cim) is published last. */
   commit(lastName: string): Promise<void>;

@@ -272,7 +272,7 @@ export class CimWriter {
     if (this.ownBase + 3 > 0x10000) throw invalidArgument(`a fork chain this long would need more than 65536 regions`);
     const types: RegionTypeValue[] = [RegionType.Metadata, RegionType.Data, RegionType.SmallData];
     for (const [i, type] of types.entries()) {
-      const sink = await this.out.createAppendFile(regionFileName(this.regionSetId, i));
+      const sink = await this.out.createAppendFile(regionFileName(this.regionSetId, i), { bulk: type === RegionType.Data });
       await sink.append(encodeRegionHeader(this.version, type));
       this.regions.push({ type, index: this.ownBase + i, sink, ids: new ObjectIdList() });
     }
