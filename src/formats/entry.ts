@@ -103,3 +103,19 @@ export const FILE_ATTRIBUTE = {
 
 /** FILETIME of 1970-01-01T00:00:00Z. */
 export const FILETIME_UNIX_EPOCH = 116444736000000000n;
+
+// A source may also offer an entry's data as plain chunks, without building a Readable: a
+// consumer that reads each entry's data to the end before asking for the next (writeEntries)
+// saves a stream object, its async iterator and their listeners per entry. Either the chunks
+// or `data` may be used for one entry, not both.
+const plainData = new WeakMap<Entry, () => AsyncIterable<Uint8Array> | undefined>();
+
+/** Registers how to read `entry`'s data as plain chunks (for sources). */
+export function offerPlainData(entry: Entry, open: () => AsyncIterable<Uint8Array> | undefined): void {
+  plainData.set(entry, open);
+}
+
+/** `entry`'s data as plain chunks when its source offers them and `data` was not touched; else undefined. */
+export function plainDataOf(entry: Entry): AsyncIterable<Uint8Array> | undefined {
+  return plainData.get(entry)?.();
+}

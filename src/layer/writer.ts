@@ -7,8 +7,7 @@
 // addAlternateStream(). Implementations: the legacy/base writer (src/layer/legacy/) and, later,
 // the CIM writer. test/layer/writer-contract.ts is the behaviour every implementation passes.
 
-import type { Readable } from 'node:stream';
-import type { Entry, FileInfo, LayerPath } from '../formats/entry.js';
+import { plainDataOf, type Entry, type FileEntry, type FileInfo, type LayerPath, type StreamEntry } from '../formats/entry.js';
 import { WcError, invalidArgument, isWcError } from '../errors.js';
 import { throwIfCancelled, type TaskOptions } from '../task.js';
 
@@ -84,10 +83,10 @@ async function writeOne(writer: LayerWriter, entry: Entry, done: WriteEntriesRes
         throw invalidArgument(`file entry ${entry.path} has FILE_ATTRIBUTE_DIRECTORY in its attributes`, { entry: entry.path });
       }
       await writer.add(entry.path, entry.info, entry.size);
-      return pump(writer, entry.data, done, signal);
+      return pump(writer, entry, done, signal);
     case 'stream':
       await writer.addAlternateStream(entry.path, entry.name, entry.size);
-      return pump(writer, entry.data, done, signal);
+      return pump(writer, entry, done, signal);
     case 'link':
       return writer.addLink(entry.path, entry.target);
     case 'whiteout':
@@ -97,7 +96,18 @@ async function writeOne(writer: LayerWriter, entry: Entry, done: WriteEntriesRes
   }
 }
 
-async function pump(writer: LayerWriter, data: Readable | undefined, done: WriteEntriesResult, signal: AbortSignal | undefined): Promise<void> {
+async function pump(writer: LayerWriter, entry: FileEntry | StreamEntry, done: WriteEntriesResult, signal: AbortSignal | undefined): Promise<void> {
+  // Each entry's data is read to the end before the next: plain chunks do, where offered.
+  const chunks = entry.size > 0 ? plainDataOf(entry) : undefined;
+  if (chunks) {
+    for await (const bytes of chunks) {
+      throwIfCancelled(signal, 'writing the layer');
+      await writer.write(bytes);
+      done.bytes += bytes.length;
+    }
+    return;
+  }
+  const data = entry.data;
   if (!data) return;
   try {
     for await (const chunk of data as AsyncIterable<Uint8Array | string>) {

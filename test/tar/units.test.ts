@@ -12,6 +12,8 @@ import { TYPE } from '../../src/formats/tar/header.js';
 import { WcError } from '../../src/errors.js';
 import { sddlToSd } from '../../src/formats/backup/sddl.js';
 import { decodeAll, encode, info, rawEntry, tarOf, bytes } from './helpers.js';
+import { decodeLayerTar } from '../../src/formats/tar/index.js';
+import { plainDataOf, type Entry } from '../../src/formats/entry.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -291,4 +293,36 @@ test('a leading ./ is stripped from names and hard-link targets; the ./ entry it
     rawEntry({ name: './Files/b', typeflag: TYPE.LINK, linkname: './Files/a' }),
   ));
   assert.deepEqual(entries.map((e: any) => [e.kind, e.path, e.target]), [['directory', 'Files', undefined], ['file', 'Files/a', undefined], ['link', 'Files/b', 'Files/a']]);
+});
+
+test('entry data as plain chunks (offerPlainData): same bytes as the Readable, one or the other per entry, not after the next entry', async () => {
+  const big = Buffer.alloc(700_000, 7);
+  for (let i = 0; i < big.length; i += 997) big[i] = i & 0xff;
+  const tar = tarOf(
+    rawEntry({ name: 'a', data: big, records: { 'MSWINDOWS.fileattr': '32' } }),
+    rawEntry({ name: 'b', data: Buffer.from('bee'), records: { 'MSWINDOWS.fileattr': '32' } }),
+    rawEntry({ name: 'c', data: Buffer.from('sea'), records: { 'MSWINDOWS.fileattr': '32' } }),
+  );
+  const { entries } = decodeLayerTar([tar]);
+  const it = entries[Symbol.asyncIterator]();
+  // a: plain chunks, then `data` is refused
+  const a = (await it.next()).value as Entry;
+  const chunks = plainDataOf(a)!;
+  assert.ok(chunks, 'the tar decoder offers plain chunks');
+  const got: Buffer[] = [];
+  for await (const c of chunks) got.push(Buffer.from(c));
+  assert.ok(Buffer.concat(got).equals(big));
+  assert.equal(plainDataOf(a), undefined, 'offered once');
+  assert.throws(() => (a as { data?: unknown }).data, /already read as plain chunks/);
+  // b: the Readable first, then no plain chunks
+  const b = (await it.next()).value as Entry & { data: AsyncIterable<Buffer> };
+  const viaStream: Buffer[] = [];
+  for await (const c of b.data) viaStream.push(c);
+  assert.equal(Buffer.concat(viaStream).toString(), 'bee');
+  assert.equal(plainDataOf(b), undefined);
+  // c: plain chunks opened, then the next entry requested: reading them now is refused
+  const c = (await it.next()).value as Entry;
+  const late = plainDataOf(c)![Symbol.asyncIterator]();
+  assert.equal((await it.next()).done, true);
+  await assert.rejects(late.next(), /data read after the next entry was requested/);
 });

@@ -33,7 +33,7 @@
 import { Readable } from 'node:stream';
 import { WcError } from '../../errors.js';
 import { throwIfCancelled, type TaskOptions } from '../../task.js';
-import type { Entry } from '../entry.js';
+import { offerPlainData, type Entry } from '../entry.js';
 import { ByteSource } from './byte-source.js';
 import { decompressInput, type Compression, type RandomAccessInput } from './compression.js';
 import type { GzipFileInput } from './inflate-worker.js';
@@ -106,7 +106,7 @@ export function decodeLayerTar(input: AsyncIterable<Uint8Array> | Iterable<Uint8
     // result's rejection reason.
     const sequence = new EntrySequence(options);
     const highWaterMark = options.transientData ? 0 : DATA_CHUNK;
-    const attach = (entry: { size: number; data?: Readable }, rec: TarRecord) => attachData(entry, reader, state, rec.name, highWaterMark);
+    const attach = (entry: { size: number; data?: Readable }, rec: TarRecord) => attachData(entry as Entry & typeof entry, reader, state, rec.name, highWaterMark);
     let settled = false;
     try {
       for (;;) {
@@ -186,13 +186,32 @@ function dataStream(reader: TarReader, state: DataState, name: string, highWater
   return r;
 }
 
-function attachData(entry: { size: number; data?: Readable }, reader: TarReader, state: DataState, name: string, highWaterMark: number): void {
+/** The current record's data as plain chunks (offerPlainData), valid until the next entry is requested. */
+async function* dataChunks(reader: TarReader, state: DataState, name: string, generation: number): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    if (state.generation !== generation) throw new WcError('FailedPrecondition', `${name}: data read after the next entry was requested`);
+    const b = await reader.readData(DATA_CHUNK);
+    if (!b) return;
+    yield b;
+  }
+}
+
+function attachData(entry: Entry & { size: number; data?: Readable }, reader: TarReader, state: DataState, name: string, highWaterMark: number): void {
   if (entry.size === 0) return;
   let stream: Readable | undefined;
+  let chunks = false;
   Object.defineProperty(entry, 'data', {
     enumerable: false,
     configurable: true,
-    get: () => (stream ??= dataStream(reader, state, name, highWaterMark)),
+    get: () => {
+      if (chunks) throw new WcError('FailedPrecondition', `${name}: data already read as plain chunks`);
+      return (stream ??= dataStream(reader, state, name, highWaterMark));
+    },
+  });
+  offerPlainData(entry, () => {
+    if (stream || chunks) return undefined;
+    chunks = true;
+    return dataChunks(reader, state, name, state.generation);
   });
 }
 
