@@ -12,12 +12,22 @@ export function temporarySibling(target: string): string {
   return join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
+export interface StageOptions {
+  overwrite?: boolean;
+  /**
+   * Sync the file before the rename (default true), so a crash leaves the old file or the new
+   * one whole. false where the folder around it is not synced either (a layer just written):
+   * there the sync buys nothing and waits for the file system to commit everything else dirty.
+   */
+  sync?: boolean;
+}
+
 /**
  * Creates a file through a temporary name in the target's folder: `fill` writes it (through the
  * open handle), then it is synced and renamed over the target; on failure the temporary file is
  * removed. AlreadyExists when the target exists and `overwrite` is not set.
  */
-export async function stageFile<T>(target: string, fill: (fh: FileHandle) => Promise<T>, options: { overwrite?: boolean } = {}): Promise<T> {
+export async function stageFile<T>(target: string, fill: (fh: FileHandle) => Promise<T>, options: StageOptions = {}): Promise<T> {
   if (!options.overwrite && (await stat(target).catch(() => undefined))) {
     throw new WcError('AlreadyExists', `'${target}' already exists (pass overwrite to replace it)`, { path: target });
   }
@@ -30,7 +40,7 @@ export async function stageFile<T>(target: string, fill: (fh: FileHandle) => Pro
   }
   try {
     const result = await fill(fh);
-    await fh.sync();
+    if (options.sync !== false) await fh.sync();
     await fh.close();
     fh = undefined;
     await rename(temp, target);
@@ -49,7 +59,7 @@ export async function stageFile<T>(target: string, fill: (fh: FileHandle) => Pro
 export async function writeFileAtomic(
   target: string,
   chunks: Uint8Array | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
-  options: { overwrite?: boolean; encoding?: 'utf8' | 'utf16le' } = {},
+  options: StageOptions & { encoding?: 'utf8' | 'utf16le' } = {},
 ): Promise<number> {
   return stageFile(
     target,

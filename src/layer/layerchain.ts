@@ -36,5 +36,7 @@ export async function readLayerChain(layerPath: string): Promise<string[] | unde
 }
 
 export async function writeLayerChain(layerPath: string, parents: readonly string[]): Promise<void> {
-  await writeFileAtomic(join(layerPath, LAYERCHAIN_FILE), formatLayerChain(parents), { overwrite: true });
+  // Not synced: the layer beside it was not either (moby writes it the same way, write + rename),
+  // and a sync here stalls until the file system has committed the whole fresh layer.
+  await writeFileAtomic(join(layerPath, LAYERCHAIN_FILE), formatLayerChain(parents), { overwrite: true, sync: false });
 }

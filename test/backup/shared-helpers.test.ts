@@ -2,7 +2,7 @@
 // UTF-16LE by code unit, and writing a file through a temporary sibling.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -13,6 +13,7 @@ import { decodeUtf16le, encodeUtf16le } from '../../src/formats/backup/utf16.js'
 import { filetimeToIso as cimIso } from '../../src/cim/inspect.js';
 import { filetimeToIso as regfIso } from '../../src/formats/regf/query.js';
 import { temporarySibling, writeFileAtomic } from '../../src/fs/stage.js';
+import { readLayerChain, writeLayerChain } from '../../src/layer/layerchain.js';
 
 test('FILETIME to milliseconds floors, and agrees with the 100 ns ISO form', () => {
   assert.equal(filetimeToUnixMs(FILETIME_UNIX_EPOCH), 0);
@@ -63,6 +64,32 @@ test('writeFileAtomic: replaces only on success and leaves no temporary file', a
     assert.equal(await readFile(target, 'utf16le'), 'new');
     assert.deepEqual((await readdir(dir)).sort(), ['other', 'out.txt']);
   } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('writeFileAtomic syncs before the rename unless told not to (sync: false, as for layerchain.json)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'wclayer-stage-sync-'));
+  const fh = await open(join(dir, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(fh) as { sync: () => Promise<void> };
+  await fh.close();
+  const original = proto.sync;
+  let syncs = 0;
+  proto.sync = function (this: unknown) {
+    syncs++;
+    return original.call(this);
+  };
+  try {
+    await writeFileAtomic(join(dir, 'a'), ['a']);
+    assert.equal(syncs, 1);
+    await writeFileAtomic(join(dir, 'b'), ['b'], { sync: false });
+    assert.equal(syncs, 1);
+    assert.equal(await readFile(join(dir, 'b'), 'utf8'), 'b');
+    await writeLayerChain(dir, ['C:\\layers\\base']);
+    assert.equal(syncs, 1, 'layerchain.json is written without a sync');
+    assert.deepEqual(await readLayerChain(dir), ['C:\\layers\\base']);
+  } finally {
+    proto.sync = original;
     await rm(dir, { recursive: true, force: true });
   }
 });
