@@ -7,8 +7,8 @@
 // Direct I/O wants the memory address, the file position and the length aligned. Positions and
 // lengths are made whole pages by filling page-aligned buffers and writing only full buffers.
 // The buffers live in a WebAssembly memory, which V8 maps at a page boundary (an ordinary
-// ArrayBuffer comes from malloc, 16 bytes past one, and a device splits such writes into
-// sector-sized pieces: 30 times slower here). A one-page probe write checks all of this once;
+// ArrayBuffer comes from malloc, 16 bytes past one: direct writes from there ran 30 times
+// slower on the test machine's disk). A one-page probe write checks all of this once;
 // where anything is refused (another OS, a file system without direct I/O such as tmpfs,
 // WCLAYER_DIRECT_IO=0) the caller falls back to buffered writes.
 

@@ -61,7 +61,8 @@ const ENGINES: InflateEngine[] = ['handle', 'stream'];
 async function withFd<T>(path: string, fn: (input: GzipFileInput) => Promise<T>, engine: InflateEngine = 'handle'): Promise<T> {
   const fh = await open(path, 'r');
   try {
-    return await fn({ gzipFd: fh.fd, size: (await fh.stat()).size, engine });
+    // 2 slots: the ~6 MB sample wraps the ring several times, so slots are reused under a slow consumer
+    return await fn({ gzipFd: fh.fd, size: (await fh.stat()).size, engine, ringSlots: 2 });
   } finally {
     await fh.close();
   }
