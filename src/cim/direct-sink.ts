@@ -14,6 +14,7 @@
 
 import { constants, promises as fs } from 'node:fs';
 import type { AppendSink } from '../formats/cim/io.js';
+import { writeViews } from '../fs/write-views.js';
 
 const PAGE = 4096;
 const BUFFER_SIZE = 4 << 20;
@@ -130,7 +131,7 @@ class DirectAppendSink implements AppendSink {
   /** Writes the full current buffer at its place at the end of the file (several may be in flight). */
   private async submit(): Promise<void> {
     const i = this.current;
-    const p = writeAll(this.direct, this.buffers[i]!, BUFFER_SIZE, this.written);
+    const p = writeViews(this.direct, [this.buffers[i]!], this.written);
     p.catch((e: unknown) => void (this.failure ??= e));
     this.busy[i] = p;
     this.written += BUFFER_SIZE;
@@ -185,7 +186,7 @@ class DirectAppendSink implements AppendSink {
         const whole = Math.ceil(this.fill / PAGE) * PAGE;
         const buf = this.buffers[this.current]!;
         buf.fill(0, this.fill, whole);
-        await writeAll(this.direct, buf, whole, this.written);
+        await writeViews(this.direct, [buf.subarray(0, whole)], this.written);
         await this.buffered.truncate(length);
         this.written = length;
         this.fill = 0;
@@ -194,14 +195,5 @@ class DirectAppendSink implements AppendSink {
       await this.direct.close();
       await this.buffered.close();
     }
-  }
-}
-
-async function writeAll(fh: fs.FileHandle, buf: Uint8Array, length: number, position: number): Promise<void> {
-  let done = 0;
-  while (done < length) {
-    const { bytesWritten } = await fh.write(buf, done, length - done, position + done);
-    if (bytesWritten === 0) throw new Error(`the file system took no bytes at offset ${position + done}`);
-    done += bytesWritten;
   }
 }

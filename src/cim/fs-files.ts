@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { WcError, fromNodeError } from '../errors.js';
 import type { AppendFileOptions, AppendSink, CimFileResolver, CimOutput, RandomAccessSource } from '../formats/cim/io.js';
 import { directAppendSink, openDirect } from './direct-sink.js';
+import { writeViews } from '../fs/write-views.js';
 
 export class FsSource implements RandomAccessSource {
   private constructor(
@@ -153,33 +154,6 @@ class FsAppendSink implements AppendSink {
     await this.startFlush();
     await this.inflight;
     await this.fh.close();
-  }
-}
-
-const IOV_MAX = 1024;
-
-/** Writes every byte of `views` at `position`: writev in groups, then plain writes after a short one. */
-async function writeViews(fh: fs.FileHandle, views: readonly Uint8Array[], position: number): Promise<void> {
-  for (let i = 0; i < views.length; i += IOV_MAX) {
-    const group = views.slice(i, i + IOV_MAX);
-    let want = 0;
-    for (const v of group) want += v.length;
-    let { bytesWritten: done } = await fh.writev(group, position);
-    position += done;
-    if (done === want) continue;
-    for (const v of group) {
-      if (done >= v.length) {
-        done -= v.length;
-        continue;
-      }
-      let k = done;
-      done = 0;
-      while (k < v.length) {
-        const { bytesWritten } = await fh.write(v, k, v.length - k, position);
-        k += bytesWritten;
-        position += bytesWritten;
-      }
-    }
   }
 }
 

@@ -97,26 +97,19 @@ async function writeOne(writer: LayerWriter, entry: Entry, done: WriteEntriesRes
 }
 
 async function pump(writer: LayerWriter, entry: FileEntry | StreamEntry, done: WriteEntriesResult, signal: AbortSignal | undefined): Promise<void> {
-  // Each entry's data is read to the end before the next: plain chunks do, where offered.
-  const chunks = entry.size > 0 ? plainDataOf(entry) : undefined;
-  if (chunks) {
-    for await (const bytes of chunks) {
-      throwIfCancelled(signal, 'writing the layer');
-      await writer.write(bytes);
-      done.bytes += bytes.length;
-    }
-    return;
-  }
-  const data = entry.data;
-  if (!data) return;
+  // Each entry's data is read to the end before the next, so plain chunks do where offered.
+  const plain = entry.size > 0 ? plainDataOf(entry) : undefined;
+  const stream = plain ? undefined : entry.data;
+  const chunks = plain ?? stream;
+  if (!chunks) return;
   try {
-    for await (const chunk of data as AsyncIterable<Uint8Array | string>) {
+    for await (const chunk of chunks as AsyncIterable<Uint8Array | string>) {
       throwIfCancelled(signal, 'writing the layer');
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       await writer.write(bytes);
       done.bytes += bytes.length;
     }
   } finally {
-    if (!data.destroyed) data.destroy();
+    if (stream && !stream.destroyed) stream.destroy();
   }
 }
